@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from framework.api.views import ArticleViewSet, FrameworkViewSet, PillarViewSet
+from registry.api.views import PartyViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("frameworks", FrameworkViewSet, basename="framework")
+router.register("pillars", PillarViewSet, basename="pillar")
+router.register("articles", ArticleViewSet, basename="article")
+router.register("parties", PartyViewSet, basename="party")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/swagger/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger"),
+    path("schema/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,1 @@
+"""Cooperation projects (the open project library). Built in the project-library issue."""
