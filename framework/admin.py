@@ -27,5 +27,5 @@ class PillarAdmin(CoordinatorAdmin):
 class ArticleAdmin(CoordinatorAdmin):
     list_display = ["framework", "number", "pillar", "part"]
     list_filter = ["framework", "pillar"]
-    search_fields = ["text_en", "text_zh_hans"]
     list_select_related = ["framework", "pillar", "part"]
+    search_fields = ["text_en", "text_zh_hans", "framework__code"]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from framework.services import framework_catalogue_load
+from projects.loaders import sdgs_load
 from registry.services import parties_load
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Framework catalogue: {self._summary(catalogue)}")
         parties = parties_load(data=json.loads((FIXTURES / "parties.json").read_text(encoding="utf-8")))
         self.stdout.write(f"Parties: {self._summary(parties)}")
+        sdgs = sdgs_load(data=json.loads((FIXTURES / "sdgs.json").read_text(encoding="utf-8")))
+        self.stdout.write(f"Sustainable Development Goals: {self._summary(sdgs)}")
         if demo:
             if not settings.DEBUG and not getattr(settings, "ALLOW_DEMO_DATA", False):
                 raise CommandError("Demo data is only loaded with DEBUG on (never in production).")
