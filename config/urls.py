@@ -19,6 +19,7 @@ urlpatterns = [
     path("account/two-factor/setup/", registry_views.two_factor_setup, name="two_factor_setup"),
     path("frameworks/", include("framework.urls")),
     path("parties/", registry_views.party_list, name="party_list"),
+    path("", include("projects.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

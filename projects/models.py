@@ -447,3 +447,24 @@ def reporting_health(*, status, last_report_on, has_overdue_milestone, started_o
     if age > HEALTH_AMBER_AFTER:
         return Health.AMBER
     return Health.GREEN
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between its preview and its confirmation (applied whole or not at all)."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey("registry.Party", on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+
+    def __str__(self):
+        return self.filename

@@ -1,0 +1,3 @@
+"""Placeholder until this area is built; declares its URL patterns."""
+
+urlpatterns = []
