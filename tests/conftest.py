@@ -48,6 +48,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _catalogue_for_transactional_tests(request):
+    """Transactional tests (live server, real workers) empty the tables after they run;
+    pytest-django runs them last, and each one reloads the catalogue when it is gone."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from framework.models import Framework
+
+    if not Framework.objects.exists():
+        call_command("bootstrap", verbosity=0)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reset_axes_cache():
     from django.core.cache import cache
 
