@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from config.i18n import TranslatedField
@@ -193,3 +194,43 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class KeyScope(models.TextChoices):
+    READ = "read", _("Read")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class PartnerKey(AbstractAPIKey):
+    """An API key of a partner system: stored hashed (SHA-512 of a high-entropy secret), shown once,
+    revocable, expiring. It acts as its partner-system account, so the party always comes from the
+    key and never from a request's payload."""
+
+    account = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        limit_choices_to={"role": Role.PARTNER_SYSTEM},
+        verbose_name=_("partner system account"),
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=KeyScope.choices, default=KeyScope.READ)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("partner API key")
+        verbose_name_plural = _("partner API keys")
+
+    @property
+    def party(self):
+        return self.account.party
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == KeyScope.READ_WRITE
+
+    def clean(self):
+        super().clean()
+        if self.account_id and (self.account.role != Role.PARTNER_SYSTEM or not self.account.party_id):
+            raise ValidationError({"account": _("API keys belong to a partner system account of a party.")})
+        if not self.expiry_date:
+            raise ValidationError({"expiry_date": _("Every key has an expiry date.")})

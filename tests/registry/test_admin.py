@@ -17,6 +17,8 @@ ADMIN_PAGES = [
     "/admin/framework/article/",
     "/admin/framework/framework/",
     "/admin/registry/securityevent/",
+    "/admin/registry/partnerkey/",
+    "/admin/registry/partnerkey/add/",
 ]
 
 
