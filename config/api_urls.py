@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from framework.api.views import ArticleViewSet, FrameworkViewSet, PillarViewSet
+from projects.api.iati import iati_activities
 from registry.api.views import PartyViewSet
 
 app_name = "api"
@@ -17,5 +18,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/swagger/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger"),
     path("schema/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("iati/activities.xml", iati_activities, name="iati-activities"),
     path("", include(router.urls)),
 ]

@@ -250,3 +250,8 @@ LOGGING = {
 }
 
 PROJECT_NAME = _("Open Project Library")
+
+# --- IATI export ---------------------------------------------------------------------
+IATI_REPORTING_ORG_REF = env_str("IATI_REPORTING_ORG_REF", "XI-OPL")
+IATI_REPORTING_ORG_TYPE = env_str("IATI_REPORTING_ORG_TYPE", "40")
+IATI_REPORTING_ORG_NAME = env_str("IATI_REPORTING_ORG_NAME", "Open Project Library secretariat")
