@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from framework.api.views import ArticleViewSet, FrameworkViewSet, PillarViewSet
 from projects.api.iati import iati_activities
+from projects.api.meta import meta
 from registry.api.views import PartyViewSet
 
 app_name = "api"
@@ -19,5 +20,6 @@ urlpatterns = [
     path("schema/swagger/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger"),
     path("schema/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("iati/activities.xml", iati_activities, name="iati-activities"),
+    path("meta/", meta, name="meta"),
     path("", include(router.urls)),
 ]

@@ -1,8 +1,14 @@
-from django.shortcuts import render
+from urllib.parse import urlencode
 
+from django.shortcuts import render
+from django.urls import reverse
+
+from projects.selectors import article_projects
 from registry.selectors import party_counts
 
 from . import selectors
+
+ARTICLE_PROJECTS_SHOWN = 10  # the rest are one link away, in the library filtered by the article
 
 
 def home(request):
@@ -32,5 +38,16 @@ def framework_detail(request, code):
 def article_detail(request, code, number):
     article = selectors.article_get(code=code, number=number)
     previous, following = selectors.article_neighbours(article)
-    context = {"article": article, "framework": article.framework, "previous": previous, "following": following}
+    projects = article_projects(article=article)
+    shown = list(projects[:ARTICLE_PROJECTS_SHOWN])
+    query = urlencode({"framework": article.framework.code, "article": article.number})
+    context = {
+        "article": article,
+        "framework": article.framework,
+        "previous": previous,
+        "following": following,
+        "article_projects": shown,
+        "article_projects_count": projects.count() if len(shown) == ARTICLE_PROJECTS_SHOWN else len(shown),
+        "article_projects_url": f"{reverse('projects:library')}?{query}",
+    }
     return render(request, "framework/article_detail.html", context)

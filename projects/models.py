@@ -69,7 +69,7 @@ class ProjectQuerySet(models.QuerySet):
             visible |= Q(lead_party_id=user.party_id)
             visible |= Q(
                 participations__party_id=user.party_id,
-                participations__status=ParticipationStatus.ACTIVE,
+                participations__status__in=(ParticipationStatus.ACTIVE, ParticipationStatus.INVITED),
             )
         return self.filter(visible).distinct()
 

@@ -39,6 +39,16 @@ def in_active_participant(user, project):
 
 
 @rules.predicate
+def has_pending_invitation(user, project):
+    """An invited party must be able to read what it is invited to, even before publication."""
+    if not (user.is_authenticated and user.party_id):
+        return False
+    return any(
+        p.party_id == user.party_id and p.status == ParticipationStatus.INVITED for p in project.participations.all()
+    )
+
+
+@rules.predicate
 def is_public(user, project):
     return project.status in PUBLIC_STATUSES
 
@@ -61,7 +71,10 @@ def is_running(user, project):
 lead_member = in_lead_party & (is_officer | is_focal_point)
 participant_member = in_active_participant & (is_officer | is_focal_point)
 
-rules.add_perm("projects.view_project", is_public | is_coordinator | in_lead_party | in_active_participant)
+rules.add_perm(
+    "projects.view_project",
+    is_public | is_coordinator | in_lead_party | in_active_participant | has_pending_invitation,
+)
 rules.add_perm("projects.view_restricted", is_coordinator | in_lead_party | in_active_participant)
 rules.add_perm("projects.view_history", is_coordinator | in_lead_party)
 rules.add_perm("projects.change_project", (lead_member & is_editable) | is_coordinator)

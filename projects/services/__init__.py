@@ -9,12 +9,21 @@ from .participation import (
     participation_respond,
     participation_withdraw,
 )
-from .tracking import document_add, milestone_save, progress_report_add, review_comment_add
+from .tracking import (
+    document_add,
+    document_check,
+    milestone_delete,
+    milestone_save,
+    progress_report_add,
+    review_comment_add,
+)
 
 __all__ = [
     "TRANSITIONS",
     "allowed_actions",
     "document_add",
+    "document_check",
+    "milestone_delete",
     "milestone_save",
     "participation_confirm",
     "participation_invite",

@@ -108,7 +108,8 @@ def _apply(project, fields, article_tags, theme_names, sdg_numbers):
     if article_tags is not None:
         errors.update(_article_tag_errors(article_tags))
     try:
-        project.full_clean(exclude=["reference_code"])
+        # The check constraints are reported per field above, in the user's words.
+        project.full_clean(exclude=["reference_code"], validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, messages)

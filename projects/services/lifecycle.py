@@ -71,6 +71,8 @@ def project_transition(*, project: Project, actor, action: str, comment: str = "
     comment = comment.strip()
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        if not actor.has_perm("projects.view_project", project):
+            raise PermissionDenied  # outsiders learn nothing about the project's state
         if project.status not in step.sources:
             raise ValidationError(
                 _("A project that is “%(status)s” cannot be moved to “%(target)s”.")

@@ -46,6 +46,15 @@ def milestone_save(
 
 
 @transaction.atomic
+def milestone_delete(*, project: Project, actor, milestone: Milestone) -> None:
+    if milestone.project_id != project.pk or not (
+        actor.has_perm("projects.track_project", project) or actor.has_perm("projects.change_project", project)
+    ):
+        raise PermissionDenied
+    milestone.delete()
+
+
+@transaction.atomic
 def progress_report_add(
     *,
     project: Project,

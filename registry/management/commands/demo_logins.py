@@ -21,6 +21,8 @@ class Command(BaseCommand):
         ]
         for username, role, party, _org, _first, _last, _language in PEOPLE:
             lines.append(f"  {username:<16} {role.label:<16} {party or 'secretariat'}")
+        lines.append("  Every other party that leads a demo project has officer.<code> and focal.<code> too")
+        lines.append("  (for example officer.pak, focal.uzb), with the same password.")
         if not settings.REQUIRE_TWO_FACTOR:
             lines.append("Two-factor sign-in is off in this local demo (REQUIRE_TWO_FACTOR=true turns it on).")
         lines.append("")
