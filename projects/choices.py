@@ -7,6 +7,7 @@ import pycountry
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProjectStatus(models.TextChoices):
@@ -17,7 +18,7 @@ class ProjectStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     ONGOING = "ongoing", _("Ongoing")
     COMPLETED = "completed", _("Completed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("project status", "Withdrawn")
     CANCELLED = "cancelled", _("Cancelled")
 
 
