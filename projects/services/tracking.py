@@ -30,6 +30,25 @@ DOCUMENT_SIGNATURES = {
 }
 
 
+OOXML = "application/vnd.openxmlformats-officedocument"
+DOCUMENT_CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": f"{OOXML}.wordprocessingml.document",
+    ".xlsx": f"{OOXML}.spreadsheetml.sheet",
+    ".pptx": f"{OOXML}.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+
+
 @transaction.atomic
 def milestone_save(
     *, project: Project, actor, title: str, due_on: date, done_on: date | None = None, milestone=None
@@ -131,7 +150,8 @@ def document_add(*, project: Project, actor, upload, title: str, restricted: boo
         title=(title or Path(upload.name).stem).strip()[:200],
         restricted=restricted,
         uploaded_by=actor,
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        # From the checked extension, never from the browser's claim (files are served back with it).
+        content_type=DOCUMENT_CONTENT_TYPES[Path(upload.name).suffix.lower()],
         size=upload.size,
     )
     document.file.save(Path(upload.name).name, upload, save=False)

@@ -124,3 +124,9 @@ def test_documents_are_checked_and_restricted_ones_hidden(ongoing, officer, othe
     assert [d.title for d in visible_documents(other_officer, project)] == ["Brief"]
     with pytest.raises(PermissionDenied):
         document_add(project=ongoing, actor=other_officer, upload=public, title="y", restricted=False)
+
+
+def test_served_content_type_comes_from_the_checked_extension_not_the_browser(ongoing, officer):
+    upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.7 test", content_type="text/html")
+    document = document_add(project=ongoing, actor=officer, upload=upload, title="Plan", restricted=False)
+    assert document.content_type == "application/pdf"
