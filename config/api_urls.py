@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from framework.api.views import ArticleViewSet, FrameworkViewSet, PillarViewSet
 from projects.api.iati import iati_activities
 from projects.api.meta import meta
+from projects.api.views import ProjectViewSet
 from registry.api.views import PartyViewSet
 
 app_name = "api"
@@ -14,6 +15,7 @@ router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("pillars", PillarViewSet, basename="pillar")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("parties", PartyViewSet, basename="party")
+router.register("projects", ProjectViewSet, basename="project")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

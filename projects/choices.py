@@ -5,9 +5,8 @@ from functools import cache
 
 import pycountry
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class ProjectStatus(models.TextChoices):

@@ -19,8 +19,8 @@ from registry.models import Organization, Party
 
 from .choices import BeneficiaryGroup, CooperationMode, Language, ProjectType, country_choices, currency_choices
 from .models import Milestone, Project, ProjectArticle, Sdg
-from .services.editing import CONTENT_FIELDS, ArticleTag
 from .services import document_check
+from .services.editing import CONTENT_FIELDS, ArticleTag
 
 THEME_SEPARATORS = re.compile(r"[,，、;；\n]+")
 MAX_MILESTONES = 100

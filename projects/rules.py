@@ -20,6 +20,12 @@ def is_officer(user):
 
 
 @rules.predicate
+def is_partner_system(user):
+    """A partner system's account (behind an API key) acts like an officer of its party."""
+    return bool(user.is_authenticated and getattr(user, "role", None) == "partner_system")
+
+
+@rules.predicate
 def is_focal_point(user):
     return bool(user.is_authenticated and user.is_focal_point)
 
@@ -68,8 +74,8 @@ def is_running(user, project):
     return project.status in (ProjectStatus.PUBLISHED, ProjectStatus.ONGOING)
 
 
-lead_member = in_lead_party & (is_officer | is_focal_point)
-participant_member = in_active_participant & (is_officer | is_focal_point)
+lead_member = in_lead_party & (is_officer | is_focal_point | is_partner_system)
+participant_member = in_active_participant & (is_officer | is_focal_point | is_partner_system)
 
 rules.add_perm(
     "projects.view_project",
@@ -79,7 +85,7 @@ rules.add_perm("projects.view_restricted", is_coordinator | in_lead_party | in_a
 rules.add_perm("projects.view_history", is_coordinator | in_lead_party)
 rules.add_perm("projects.change_project", (lead_member & is_editable) | is_coordinator)
 rules.add_perm("projects.submit_project", lead_member & is_editable)
-rules.add_perm("projects.withdraw_project", in_lead_party & is_officer)
+rules.add_perm("projects.withdraw_project", in_lead_party & (is_officer | is_partner_system))
 rules.add_perm("projects.review_project", ((in_lead_party & is_focal_point) | is_coordinator) & in_review)
 rules.add_perm("projects.run_project", lead_member | is_coordinator)
 rules.add_perm("projects.cancel_project", is_coordinator)

@@ -55,8 +55,13 @@ def project_create(
     sdg_numbers: list[int] | None = None,
     lead_party: Party | None = None,
 ) -> Project:
-    """A new draft led by the actor's party (a coordinator may name the lead party)."""
-    if not actor.is_authenticated or not (actor.is_officer or actor.is_focal_point or actor.is_coordinator):
+    """A new draft led by the actor's party (a coordinator may name the lead party).
+
+    Partner-system accounts (API keys) create for their own party only: `lead_party` is ignored for them."""
+    partner_system = getattr(actor, "role", None) == "partner_system"
+    if not actor.is_authenticated or not (
+        actor.is_officer or actor.is_focal_point or actor.is_coordinator or partner_system
+    ):
         raise PermissionDenied
     if actor.is_coordinator and lead_party is not None:
         party = lead_party

@@ -136,9 +136,12 @@ def test_officer_of_another_party_cannot_edit(draft, other_officer):
     assert draft.title_en == "Single window interoperability pilot"
 
 
-def test_partner_system_account_cannot_create_through_the_web_service():
+def test_partner_system_account_creates_for_its_own_party_only():
     from projects.services import project_create
 
     system = UserFactory(role="partner_system", party=party("KEN"))
-    with pytest.raises(PermissionDenied):
-        project_create(actor=system, fields={"language": "en", "title_en": "x"})
+    project = project_create(actor=system, fields={"language": "en", "title_en": "x"})
+    assert project.lead_party.code == "KEN" and project.status == S.DRAFT
+    chosen = project_create(actor=system, fields={"language": "en", "title_en": "y"}, lead_party=party("CHN"))
+    assert chosen.lead_party.code == "KEN"  # a partner system never chooses another lead party
+    assert not Project.objects.filter(lead_party__code="CHN", title_en="y").exists()
