@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, party
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -87,3 +87,23 @@ def coordinator(db):
 @pytest.fixture
 def coordinator_client(client, coordinator):
     return verify_two_factor(client, coordinator)
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(role="officer", party=party("CHN"), username="officer_chn")
+
+
+@pytest.fixture
+def focal_point(db):
+    return UserFactory(role="focal_point", party=party("CHN"), username="focal_chn")
+
+
+@pytest.fixture
+def other_officer(db):
+    return UserFactory(role="officer", party=party("KEN"), username="officer_ken")
+
+
+@pytest.fixture
+def other_focal_point(db):
+    return UserFactory(role="focal_point", party=party("KEN"), username="focal_ken")
