@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from framework.api.views import ArticleViewSet, FrameworkViewSet, PillarViewSet
+from projects.api.coverage import coverage_view
 from projects.api.iati import iati_activities
 from projects.api.meta import meta
 from projects.api.views import ProjectViewSet
@@ -23,5 +24,6 @@ urlpatterns = [
     path("schema/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("iati/activities.xml", iati_activities, name="iati-activities"),
     path("meta/", meta, name="meta"),
+    path("coverage/", coverage_view, name="coverage"),
     path("", include(router.urls)),
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("frameworks/", include("framework.urls")),
     path("parties/", registry_views.party_list, name="party_list"),
     path("", include("projects.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -1,6 +1,6 @@
 """The library's pages. Each views module declares its own `urlpatterns`."""
 
-from .views import editing, library, lists, pages, spreadsheets, tracking, workflow
+from .views import dashboard, editing, library, lists, pages, spreadsheets, tracking, workflow
 
 app_name = "projects"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *tracking.urlpatterns,
     *lists.urlpatterns,
     *spreadsheets.urlpatterns,
+    *dashboard.urlpatterns,
 ]

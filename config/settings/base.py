@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "framework",
     "registry",
     "projects",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -190,6 +192,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Re-dispatches outbox events still undelivered after NOTIFICATIONS_SWEEP_GRACE seconds.
+    "sweep-outbox": {"task": "notifications.tasks.sweep_outbox_task", "schedule": 60.0},
+}
+NOTIFICATIONS_SWEEP_GRACE = env_int("NOTIFICATIONS_SWEEP_GRACE", 120)
+# The address in links sent by e-mail (no request to build them from in a worker).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

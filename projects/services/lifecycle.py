@@ -10,6 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications import events
+
 from ..choices import FINAL_STATUSES, IN_REVIEW_STATUSES, ProjectStatus
 from ..models import Project, ReferenceSequence, ReviewComment, Transition
 from .editing import submission_problems
@@ -105,6 +107,7 @@ def project_transition(*, project: Project, actor, action: str, comment: str = "
         )
         if comment:
             ReviewComment.objects.create(project=project, author=actor, text=comment)
+        events.record(events.transition_kind(action), project=project, actor=actor, payload={"to": step.target})
     return project
 
 

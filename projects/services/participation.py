@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import events
+
 from ..choices import ParticipationRole, ParticipationStatus
 from ..models import Participation, Project
 
@@ -41,6 +43,7 @@ def participation_request(*, project: Project, actor, role: str, message: str = 
     participation.party_confirmed_at = timezone.now() if confirmed else None
     participation.party_confirmed_by = actor if confirmed else None
     participation.save()
+    events.record(events.EventKind.JOIN_REQUESTED, project=project, participation=participation, actor=actor)
     return participation
 
 
@@ -61,6 +64,7 @@ def participation_invite(*, project: Project, actor, party, role: str, message: 
     participation.lead_accepted_at = timezone.now()
     participation.party_confirmed_at = participation.party_confirmed_by = None
     participation.save()
+    events.record(events.EventKind.INVITATION, project=project, participation=participation, actor=actor)
     return participation
 
 
@@ -78,6 +82,7 @@ def participation_respond(*, participation: Participation, actor, accept: bool) 
     else:
         participation.status = P.DECLINED
     participation.save()
+    events.record_answer(participation, actor=actor, accept=accept, by="lead")
     return participation
 
 
@@ -96,6 +101,7 @@ def participation_confirm(*, participation: Participation, actor, accept: bool) 
     else:
         participation.status = P.DECLINED
     participation.save()
+    events.record_answer(participation, actor=actor, accept=accept, by="party")
     return participation
 
 

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from notifications import events
+
 from ..models import Document, Indicator, Milestone, ProgressReport, Project, ReviewComment
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -166,4 +168,6 @@ def review_comment_add(*, project: Project, actor, text: str) -> ReviewComment:
     text = text.strip()
     if not text:
         raise ValidationError({"text": [_("Write a comment.")]})
-    return ReviewComment.objects.create(project=project, author=actor, text=text)
+    comment = ReviewComment.objects.create(project=project, author=actor, text=text)
+    events.record(events.EventKind.REVIEW_COMMENT, project=project, actor=actor, payload={"comment": comment.pk})
+    return comment

@@ -21,6 +21,7 @@ PUBLIC_READS = {
     "api:swagger",
     "api:redoc",
     "api:meta",
+    "api:coverage",  # tests/dashboard/test_api.py
     "api:iati-activities",
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS", "TRACE"}

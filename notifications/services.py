@@ -1,0 +1,209 @@
+"""Delivering outbox events: fan-out to deliveries, the inbox, e-mail, the sweeper, retries.
+
+Every step is idempotent. Deliveries are unique per (event, recipient, channel), and an
+e-mail is sent only by whoever holds its row locked while it is still pending, and marked
+sent in that same transaction: a duplicated or retried task finds nothing left to send.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from projects.choices import ProjectStatus
+
+from . import events
+from .models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    EventKind,
+    Frequency,
+    Notification,
+    NotificationPreference,
+    OutboxEvent,
+)
+from .recipients import recipients_for
+
+logger = logging.getLogger(__name__)
+K = EventKind
+SWEEP_BATCH = 500
+# Attempts per e-mail, however they were queued (task retries, the sweeper, both).
+MAX_ATTEMPTS = 9
+
+
+class DeliveryError(Exception):
+    """Some e-mails of an event could not be sent yet; the task retries them."""
+
+
+def describe(event: OutboxEvent) -> str:
+    """One sentence about the event, in the active language."""
+    values = {
+        "project": event.project.title if event.project else "",
+        "party": event.participation.party.name if event.participation else "",
+        "status": ProjectStatus(event.payload["to"]).label if event.payload.get("to") in ProjectStatus else "",
+    }
+    messages = {
+        K.PROJECT_SUBMITTED: _("“%(project)s” was submitted for review."),
+        K.PROJECT_RESUBMITTED: _("“%(project)s” was resubmitted for review."),
+        K.PROJECT_RETURNED: _("“%(project)s” was returned for changes."),
+        K.PROJECT_PUBLISHED: _("“%(project)s” was published."),
+        K.PROJECT_STATUS_CHANGED: _("“%(project)s” is now “%(status)s”."),
+        K.JOIN_REQUESTED: _("%(party)s asked to join “%(project)s”."),
+        K.JOIN_ACCEPTED: _("The participation of %(party)s in “%(project)s” was accepted."),
+        K.JOIN_DECLINED: _("The participation of %(party)s in “%(project)s” was declined."),
+        K.INVITATION: _("%(party)s is invited to join “%(project)s”."),
+        K.REVIEW_COMMENT: _("New review comment on “%(project)s”."),
+    }
+    return messages.get(event.kind, "%(project)s") % values
+
+
+def _frequencies(kind: str, user_ids) -> dict[int, str]:
+    rows = NotificationPreference.objects.filter(kind=kind, user_id__in=user_ids)
+    return dict(rows.values_list("user_id", "frequency"))
+
+
+def _fan_out(event: OutboxEvent) -> None:
+    """Create the deliveries and inbox entries, once: a re-run or a retry keeps the first
+    fan-out's recipients (two racing runs both insert, and the unique keys keep one of each)."""
+    if event.deliveries.exists():
+        return
+    people = list(recipients_for(event))
+    frequencies = _frequencies(event.kind, [person.pk for person in people])
+    now = timezone.now()
+    deliveries, inbox = [], []
+    for person in people:
+        frequency = frequencies.get(person.pk, Frequency.IMMEDIATE)
+        if frequency == Frequency.OFF:
+            continue
+        inbox.append(Notification(event=event, recipient=person))
+        deliveries.append(
+            Delivery(event=event, recipient=person, channel=Channel.IN_APP, status=DeliveryStatus.SENT, sent_at=now)
+        )
+        if person.email:
+            status = DeliveryStatus.PENDING if frequency == Frequency.IMMEDIATE else DeliveryStatus.DIGEST
+            deliveries.append(Delivery(event=event, recipient=person, channel=Channel.EMAIL, status=status))
+    with transaction.atomic():
+        Notification.objects.bulk_create(inbox, ignore_conflicts=True)
+        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+
+
+def site_url(path: str) -> str:
+    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+
+
+def email_message(delivery: Delivery) -> EmailMessage:
+    """The e-mail for one delivery, written in the recipient's language from that language's template."""
+    recipient, event = delivery.recipient, delivery.event
+    language = recipient.preferred_language if recipient.preferred_language in ("zh-hans", "en") else "en"
+    with translation.override(language):
+        context = {
+            "recipient": recipient,
+            "event": event,
+            "message": describe(event),
+            "project_url": site_url(event.project.get_absolute_url()) if event.project else "",
+            "inbox_url": site_url(reverse("notifications:inbox")),
+            "preferences_url": site_url(reverse("notifications:preferences")),
+        }
+        subject = render_to_string(f"notifications/email/{language}/subject.txt", context)
+        body = render_to_string(f"notifications/email/{language}/body.txt", context)
+    return EmailMessage(" ".join(subject.split()), body, to=[recipient.email])
+
+
+def email_send(*, delivery_id: int, final: bool = False) -> bool:
+    """Send one pending e-mail once. False when it failed (dead when `final`)."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("recipient", "event__project", "event__participation__party")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, channel=Channel.EMAIL)
+            .first()
+        )
+        if delivery is None:  # sent, held or dead already: a duplicate run sends nothing
+            return True
+        delivery.attempts += 1
+        try:
+            email_message(delivery).send()
+        except Exception as error:  # any mail failure: keep the row pending (or dead) and say why
+            logger.warning("E-mail delivery %s failed: %s", delivery_id, error)
+            delivery.last_error = repr(error)[:2000]
+            dead = final or delivery.attempts >= MAX_ATTEMPTS
+            delivery.status = DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING
+            delivery.save(update_fields=["attempts", "last_error", "status"])
+            return False
+        delivery.status, delivery.sent_at = DeliveryStatus.SENT, timezone.now()
+        delivery.save(update_fields=["attempts", "status", "sent_at"])
+        return True
+
+
+def event_deliver(*, event: OutboxEvent, final: bool = False) -> None:
+    """Deliver an event on every channel. Raises DeliveryError while some e-mail is still due,
+    unless `final` (the last retry), when failures are marked dead instead."""
+    _fan_out(event)
+    pending = event.deliveries.filter(status=DeliveryStatus.PENDING, channel=Channel.EMAIL)
+    failed = [pk for pk in pending.values_list("pk", flat=True) if not email_send(delivery_id=pk, final=final)]
+    if event.deliveries.filter(pk__in=failed, status=DeliveryStatus.PENDING).exists():
+        raise DeliveryError(f"{len(failed)} e-mail(s) of event {event.pk} not sent yet")
+    OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=timezone.now())
+
+
+def outbox_sweep(*, grace: timedelta | None = None, now=None) -> list[int]:
+    """Queue again the events still undelivered after the grace period. Rows another sweeper
+    holds are skipped (SKIP LOCKED), so two sweepers never take the same event."""
+    grace = grace if grace is not None else timedelta(seconds=getattr(settings, "NOTIFICATIONS_SWEEP_GRACE", 120))
+    now = now or timezone.now()
+    cutoff = now - grace
+    with transaction.atomic():
+        due = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(delivered_at__isnull=True, created_at__lt=cutoff)
+            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=cutoff))
+            .order_by("pk")
+        )
+        ids = list(due.values_list("pk", flat=True)[:SWEEP_BATCH])
+        OutboxEvent.objects.filter(pk__in=ids).update(dispatched_at=now)
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: events.dispatch(pk))
+    return ids
+
+
+@transaction.atomic
+def deliveries_retry(*, deliveries) -> int:
+    """Give dead deliveries another go (the admin's retry action)."""
+    dead = Delivery.objects.filter(pk__in=[d.pk for d in deliveries], status=DeliveryStatus.DEAD)
+    event_ids = set(dead.values_list("event_id", flat=True))
+    count = dead.update(status=DeliveryStatus.PENDING, attempts=0)
+    OutboxEvent.objects.filter(pk__in=event_ids).update(delivered_at=None)
+    for pk in event_ids:
+        transaction.on_commit(lambda pk=pk: events.dispatch(pk))
+    return count
+
+
+def notification_mark_read(*, notification: Notification, actor) -> None:
+    if notification.recipient_id != actor.pk:  # views look it up by recipient; this is the guard
+        raise PermissionDenied
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_save(*, actor, frequencies: dict[str, str]) -> None:
+    """Store one frequency per event kind; "immediately" is the default and needs no row."""
+    for kind, frequency in frequencies.items():
+        if kind not in EventKind.values or frequency not in Frequency.values:
+            continue
+        if frequency == Frequency.IMMEDIATE:
+            NotificationPreference.objects.filter(user=actor, kind=kind).delete()
+        else:
+            NotificationPreference.objects.update_or_create(user=actor, kind=kind, defaults={"frequency": frequency})

@@ -1,0 +1,92 @@
+"""`GET /api/v1/coverage/`: the dashboard's aggregates as JSON, with the dashboard's filters.
+
+Open to everyone, like the library: anonymous callers, officers and partner systems get the
+aggregates of published, ongoing and completed projects, with restricted budgets left out
+unless their party leads or takes part in the project; coordinators may also ask for other
+statuses and see every budget. Invalid filters are a 400 problem with the field messages.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from projects.choices import ProjectStatus
+from projects.coverage import coverage, coverage_filter
+
+PARAMETERS = [
+    OpenApiParameter("framework", OpenApiTypes.STR, description="Framework code (DEGD-2023 when left out)."),
+    OpenApiParameter("party", OpenApiTypes.STR, description="Party code: projects it leads or actively takes part in."),
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        enum=[status.value for status in ProjectStatus],
+        description="One status instead of published, ongoing and completed (non-public ones for coordinators only).",
+    ),
+    OpenApiParameter("cooperation_mode", OpenApiTypes.STR, description="Cooperation mode."),
+    OpenApiParameter("project_type", OpenApiTypes.STR, description="Project type."),
+    OpenApiParameter("sdg", OpenApiTypes.INT, description="Sustainable Development Goal number (1 to 17)."),
+    OpenApiParameter("published_from", OpenApiTypes.DATE, description="Published on or after this date."),
+    OpenApiParameter("published_to", OpenApiTypes.DATE, description="Published on or before this date."),
+]
+
+
+@extend_schema(
+    operation_id="coverage",
+    summary="Coverage of the framework: pillar × party matrix, articles, funnel, quarters, budgets, health",
+    parameters=PARAMETERS,
+    responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="An invalid filter (problem+json).")},
+    tags=["coverage"],
+)
+@api_view(["GET"])
+def coverage_view(request):
+    filterset = coverage_filter(request.query_params, user=request.user)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.form.errors)
+    return Response(as_json(coverage(filterset, user=request.user)))
+
+
+def as_json(scope) -> dict:
+    return {
+        "framework": scope.framework.code if scope.framework else None,
+        "matrix": {
+            "parties": [code for code, _name in scope.parties],
+            "rows": [
+                {
+                    "pillar": row["number"],
+                    "counts": [cell["count"] for cell in row["cells"]],
+                    "total": row["total"],
+                    "library_url": row["url"],
+                }
+                for row in scope.matrix
+            ],
+            "party_totals": [total["count"] for total in scope.party_totals],
+            "total": scope.total,
+        },
+        "articles": [
+            {
+                "article": row["article"].number,
+                "projects": row["projects"],
+                "parties": row["parties"],
+                "gap": row["gap"],
+            }
+            for row in scope.articles
+        ],
+        "funnel": [{"stage": s["stage"], "count": s["count"], "reached": s["reached"]} for s in scope.funnel],
+        "quarters": [{"year": q["year"], "quarter": q["quarter"], "count": q["count"]} for q in scope.quarters],
+        "budgets": [
+            {
+                "pillar": row["pillar"],
+                "currency": row["currency"],
+                "amount": str(row["amount"]),
+                "projects": row["projects"],
+            }
+            for row in scope.budgets
+        ],
+        "themes": [{"name": theme["name"], "count": theme["count"]} for theme in scope.themes],
+        "cooperation_modes": [{"mode": mode["mode"], "count": mode["count"]} for mode in scope.modes],
+        "early_harvest": [{"id": p.pk, "reference_code": p.reference_code} for p in scope.early_harvest],
+        "reporting_health": scope.health,
+        "reporting_overdue": [{"id": p.pk, "reference_code": p.reference_code} for p in scope.red_projects],
+    }
