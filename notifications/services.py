@@ -122,7 +122,7 @@ def email_send(*, delivery_id: int, final: bool = False) -> bool:
     """Send one pending e-mail once. False when it failed (dead when `final`)."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("recipient", "event__project", "event__participation__party")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING, channel=Channel.EMAIL)
             .first()

@@ -8,6 +8,18 @@ from projects.services import project_transition
 from tests.factories import UserFactory, draft_project, party
 
 
+@pytest.fixture(autouse=True)
+def _deliver_in_process():
+    """These tests drive delivery in-process after the captured commit, also when CI configures a
+    broker (the real-worker tests start a worker of their own)."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def draft(officer):
     return draft_project(officer=officer)
