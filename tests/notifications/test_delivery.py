@@ -36,7 +36,7 @@ def publish(project, actor, capture):
 
 @pytest.fixture
 def everyone(officer, chinese_officer, focal_point, other_officer, other_focal_point, coordinator, second_coordinator):
-    brazil = UserFactory(role="officer", party=party("THA"), username="officer_tha")  # not in the project
+    thailand = UserFactory(role="officer", party=party("THA"), username="officer_tha")  # not in the project
     return locals()
 
 
@@ -59,7 +59,7 @@ def test_publishing_tells_the_participating_officers_and_the_coordinators(
 ):
     event = publish(submitted, coordinator, django_capture_on_commit_callbacks)
     expected = {"officer_chn", "officer_chn_zh", "officer_ken", "coordinator_two"}
-    assert inbox_of(event) == expected  # not the focal points, not Brazil, not the publishing coordinator
+    assert inbox_of(event) == expected  # not the focal points, not Thailand, not the publishing coordinator
     assert {message.to[0].split("@")[0] for message in mailoutbox} == expected
     subjects = {message.to[0].split("@")[0]: message.subject for message in mailoutbox}
     chinese = subjects.pop("officer_chn_zh")
