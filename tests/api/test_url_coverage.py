@@ -1,10 +1,26 @@
 """Every endpoint under /api/v1/ (URL pattern × HTTP method) is in the permission matrix,
 or explicitly allow-listed as a public read. A new endpoint without a matrix row fails here."""
 
+import importlib
+import pkgutil
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.api.test_permission_matrix import ENDPOINTS
+import tests.api
+
+
+def matrix_endpoints() -> set:
+    """(url name, method) pairs of every permission matrix: `test_permission_matrix.py` and
+    each `tests/api/test_matrix_<area>.py`, which defines its own `ENDPOINTS`."""
+    endpoints = set()
+    for module in pkgutil.iter_modules(tests.api.__path__):
+        if module.name == "test_permission_matrix" or module.name.startswith("test_matrix_"):
+            endpoints |= importlib.import_module(f"tests.api.{module.name}").ENDPOINTS
+    return endpoints
+
+
+ENDPOINTS = matrix_endpoints()
 
 # Public reads, tested in their own modules (catalogue, parties, schema, meta, IATI).
 PUBLIC_READS = {
@@ -65,4 +81,4 @@ def test_every_api_endpoint_is_in_the_matrix(route, name, methods):
         assert set(methods) <= {"GET"}, f"{name} is allow-listed as a read but takes {methods}"
         return
     missing = {method for method in methods if (name, method) not in ENDPOINTS}
-    assert not missing, f"{route} ({name}): {sorted(missing)} missing from tests/api/test_permission_matrix.py"
+    assert not missing, f"{route} ({name}): {sorted(missing)} missing from every permission matrix (tests/api/test_matrix_*.py)"
