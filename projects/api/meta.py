@@ -34,6 +34,13 @@ VALUE = inline_serializer(
         "label": serializers.DictField(child=serializers.CharField(), help_text="Label keyed by language."),
     },
 )
+SDG_VALUE = inline_serializer(
+    "MetaSdgValue",
+    {
+        "value": serializers.IntegerField(help_text="The goal's number (1 to 17), as sent in `sdgs`."),
+        "label": serializers.DictField(child=serializers.CharField(), help_text="Label keyed by language."),
+    },
+)
 
 
 def _labelled(values_and_labels) -> list[dict]:
@@ -67,7 +74,7 @@ def _currency_names() -> dict[str, dict[str, str]]:
         "Meta",
         {
             **{name: VALUE.__class__(many=True) for name in CHOICE_FIELDS},
-            "sdg": VALUE.__class__(many=True),
+            "sdg": SDG_VALUE.__class__(many=True),
             "currency": VALUE.__class__(many=True),
             "country": VALUE.__class__(many=True),
         },
