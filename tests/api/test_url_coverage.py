@@ -81,4 +81,6 @@ def test_every_api_endpoint_is_in_the_matrix(route, name, methods):
         assert set(methods) <= {"GET"}, f"{name} is allow-listed as a read but takes {methods}"
         return
     missing = {method for method in methods if (name, method) not in ENDPOINTS}
-    assert not missing, f"{route} ({name}): {sorted(missing)} missing from every permission matrix (tests/api/test_matrix_*.py)"
+    assert not missing, (
+        f"{route} ({name}): {sorted(missing)} missing from every permission matrix (tests/api/test_matrix_*.py)"
+    )
