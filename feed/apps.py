@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedConfig(AppConfig):
+    name = "feed"
+    verbose_name = _("Change feed")
+
+    def ready(self):
+        from . import signals  # noqa: F401
