@@ -21,6 +21,14 @@ class EventKind(models.TextChoices):
     JOIN_DECLINED = "join_declined", _("Request or invitation declined")
     INVITATION = "invitation", _("Invitation to join")
     REVIEW_COMMENT = "review_comment", _("Review comment")
+    MILESTONE_DUE_SOON = "milestone_due_soon", _("Milestone due soon")
+    MILESTONE_OVERDUE = "milestone_overdue", _("Milestone overdue")
+    REPORT_DUE_SOON = "report_due_soon", _("Progress report due soon")
+    REPORT_OVERDUE = "report_overdue", _("Progress report overdue")
+    PARTY_JOINED = "party_joined", _("A party joined the framework")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_EXPIRING = "api_key_expiring", _("API key about to expire")
+    WEEKLY_DIGEST = "weekly_digest", _("Weekly digest for coordinators")
 
 
 class OutboxEvent(models.Model):
@@ -29,8 +37,16 @@ class OutboxEvent(models.Model):
     participation = models.ForeignKey(
         "projects.Participation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The party an event is about when it is not about a project (a party joined, an API key).
+    party = models.ForeignKey("registry.Party", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set for events that must exist once only (a reminder per object, kind and due date; a weekly
+    # digest per week): whoever records it second, or concurrently, finds the row already there.
+    # NULL, not "", for the other events: the unique constraint ignores NULLs.
+    dedupe_key = models.CharField(  # noqa: DJ001
+        _("deduplication key"), max_length=200, null=True, blank=True, editable=False
     )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -44,6 +60,7 @@ class OutboxEvent(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="outbox_event_once_per_dedupe_key")]
 
     def __str__(self):
         return f"#{self.pk} {self.get_kind_display()}"

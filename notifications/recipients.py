@@ -1,4 +1,14 @@
-"""Who hears about an event, by role. The actor is never told about their own action."""
+"""Who hears about an event, by role. The actor is never told about their own action.
+
+- Milestone and progress-report reminders: the lead party's officers and focal points (they
+  record milestones and reports for the project).
+- A party joined the framework: the coordinators and every party's focal points (they look for
+  partners).
+- An API key created or about to expire: the coordinators (they issue keys) and the focal points
+  of the key's party (they answer for their partner system). The partner-system account itself
+  is not told: it is a machine account, and its key's secret is never sent by e-mail.
+- The weekly digest: the coordinators.
+"""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -31,8 +41,25 @@ def _submitter(project):
     return transition.actor_id if transition else project.created_by_id
 
 
+REMINDERS = (K.MILESTONE_DUE_SOON, K.MILESTONE_OVERDUE, K.REPORT_DUE_SOON, K.REPORT_OVERDUE)
+KEYS = (K.API_KEY_CREATED, K.API_KEY_EXPIRING)
+
+
+def _who_without_project(event: OutboxEvent) -> Q:
+    coordinators = Q(role=Role.COORDINATOR)
+    if event.kind == K.PARTY_JOINED:
+        return coordinators | Q(role=Role.FOCAL_POINT, party__isnull=False)
+    if event.kind in KEYS:
+        return coordinators | _people(parties=[event.party_id], roles=[Role.FOCAL_POINT])
+    if event.kind == K.WEEKLY_DIGEST:
+        return coordinators
+    return Q(pk__in=[])
+
+
 def _who(event: OutboxEvent) -> Q:
     project, participation, kind = event.project, event.participation, event.kind
+    if project is None:
+        return _who_without_project(event)
     lead = [project.lead_party_id]
     if kind in (K.PROJECT_SUBMITTED, K.PROJECT_RESUBMITTED):
         return _people(parties=lead, roles=[Role.FOCAL_POINT])
@@ -40,6 +67,8 @@ def _who(event: OutboxEvent) -> Q:
         return Q(pk=_submitter(project)) | _people(parties=lead, roles=[Role.OFFICER])
     if kind == K.PROJECT_PUBLISHED:
         return _people(parties=_active_parties(project), roles=[Role.OFFICER]) | Q(role=Role.COORDINATOR)
+    if kind in REMINDERS:
+        return _people(parties=lead)
     if kind in (K.PROJECT_STATUS_CHANGED, K.REVIEW_COMMENT):
         parties = lead if kind == K.REVIEW_COMMENT else _active_parties(project)
         return _people(parties=parties)
@@ -61,8 +90,6 @@ def _who(event: OutboxEvent) -> Q:
 
 def recipients_for(event: OutboxEvent):
     """Active people to tell about `event`, without its actor."""
-    if event.project is None:
-        return get_user_model().objects.none()
     people = get_user_model().objects.filter(_who(event), is_active=True)
     if event.actor_id:
         people = people.exclude(pk=event.actor_id)

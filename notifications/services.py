@@ -6,19 +6,21 @@ sent in that same transaction: a duplicated or retried task finds nothing left t
 """
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.choices import ProjectStatus
+from webhooks import delivery as webhooks_delivery  # webhooks (issue 6)
 
 from . import events
 from .models import (
@@ -40,16 +42,46 @@ SWEEP_BATCH = 500
 MAX_ATTEMPTS = 9
 
 
+# E-mail bodies shared by several kinds (a kind's own `<kind>.txt` comes first, `body.txt` last).
+TEMPLATE_GROUPS = {
+    K.MILESTONE_DUE_SOON: "reminder",
+    K.MILESTONE_OVERDUE: "reminder",
+    K.REPORT_DUE_SOON: "reminder",
+    K.REPORT_OVERDUE: "reminder",
+    K.API_KEY_CREATED: "api_key",
+    K.API_KEY_EXPIRING: "api_key",
+}
+
+
 class DeliveryError(Exception):
     """Some e-mails of an event could not be sent yet; the task retries them."""
 
 
+def _date(value) -> str:
+    """An ISO date from a payload, written the active language's way."""
+    try:
+        return date_format(date.fromisoformat(value), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return ""
+
+
+def _party_name(event: OutboxEvent) -> str:
+    if event.participation_id and event.participation:
+        return event.participation.party.name
+    return event.party.name if event.party_id and event.party else ""
+
+
 def describe(event: OutboxEvent) -> str:
     """One sentence about the event, in the active language."""
+    payload = event.payload
     values = {
         "project": event.project.title if event.project else "",
-        "party": event.participation.party.name if event.participation else "",
-        "status": ProjectStatus(event.payload["to"]).label if event.payload.get("to") in ProjectStatus else "",
+        "party": _party_name(event),
+        "status": ProjectStatus(payload["to"]).label if payload.get("to") in ProjectStatus else "",
+        "milestone": payload.get("milestone", ""),
+        "key": payload.get("key", ""),
+        "due": _date(payload.get("due_on")),
+        "count": payload.get("count", 0),
     }
     messages = {
         K.PROJECT_SUBMITTED: _("“%(project)s” was submitted for review."),
@@ -62,6 +94,14 @@ def describe(event: OutboxEvent) -> str:
         K.JOIN_DECLINED: _("The participation of %(party)s in “%(project)s” was declined."),
         K.INVITATION: _("%(party)s is invited to join “%(project)s”."),
         K.REVIEW_COMMENT: _("New review comment on “%(project)s”."),
+        K.MILESTONE_DUE_SOON: _("The milestone “%(milestone)s” of “%(project)s” is due on %(due)s."),
+        K.MILESTONE_OVERDUE: _("The milestone “%(milestone)s” of “%(project)s” was due on %(due)s and is not done."),
+        K.REPORT_DUE_SOON: _("A progress report on “%(project)s” is due by %(due)s."),
+        K.REPORT_OVERDUE: _("The progress report on “%(project)s” is overdue: it was due by %(due)s."),
+        K.PARTY_JOINED: _("%(party)s joined the framework."),
+        K.API_KEY_CREATED: _("An API key “%(key)s” was created for %(party)s; it expires on %(due)s."),
+        K.API_KEY_EXPIRING: _("The API key “%(key)s” of %(party)s expires on %(due)s."),
+        K.WEEKLY_DIGEST: _("Weekly digest: %(count)s new project(s) published in the last 7 days."),
     }
     return messages.get(event.kind, "%(project)s") % values
 
@@ -100,21 +140,40 @@ def site_url(path: str) -> str:
     return getattr(settings, "SITE_URL", "").rstrip("/") + path
 
 
+def language_of(person) -> str:
+    return person.preferred_language if person.preferred_language in ("zh-hans", "en") else "en"
+
+
+def email_context(recipient, **extra) -> dict:
+    """What every e-mail shows besides its message: greeting and the links to inbox and preferences."""
+    return {
+        "recipient": recipient,
+        "inbox_url": site_url(reverse("notifications:inbox")),
+        "preferences_url": site_url(reverse("notifications:preferences")),
+        **extra,
+    }
+
+
 def email_message(delivery: Delivery) -> EmailMessage:
-    """The e-mail for one delivery, written in the recipient's language from that language's template."""
+    """The e-mail for one delivery, written in the recipient's language from that language's template:
+    `email/<language>/<kind>.txt` when the kind has its own body, `body.txt` otherwise."""
     recipient, event = delivery.recipient, delivery.event
-    language = recipient.preferred_language if recipient.preferred_language in ("zh-hans", "en") else "en"
+    language = language_of(recipient)
     with translation.override(language):
-        context = {
-            "recipient": recipient,
-            "event": event,
-            "message": describe(event),
-            "project_url": site_url(event.project.get_absolute_url()) if event.project else "",
-            "inbox_url": site_url(reverse("notifications:inbox")),
-            "preferences_url": site_url(reverse("notifications:preferences")),
-        }
+        context = email_context(
+            recipient,
+            event=event,
+            message=describe(event),
+            project_url=site_url(event.project.get_absolute_url()) if event.project else "",
+        )
+        if event.kind == K.WEEKLY_DIGEST:
+            from .digests import weekly_context
+
+            context.update(weekly_context(event))
         subject = render_to_string(f"notifications/email/{language}/subject.txt", context)
-        body = render_to_string(f"notifications/email/{language}/body.txt", context)
+        folder = f"notifications/email/{language}"
+        names = [event.kind, TEMPLATE_GROUPS.get(event.kind), "body"]
+        body = select_template([f"{folder}/{name}.txt" for name in names if name]).render(context)
     return EmailMessage(" ".join(subject.split()), body, to=[recipient.email])
 
 
@@ -123,7 +182,7 @@ def email_send(*, delivery_id: int, final: bool = False) -> bool:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related("recipient", "event__project", "event__participation__party")
+            .select_related("recipient", "event__project", "event__participation__party", "event__party")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING, channel=Channel.EMAIL)
             .first()
         )
@@ -148,11 +207,29 @@ def event_deliver(*, event: OutboxEvent, final: bool = False) -> None:
     """Deliver an event on every channel. Raises DeliveryError while some e-mail is still due,
     unless `final` (the last retry), when failures are marked dead instead."""
     _fan_out(event)
+    webhooks_delivery.event_webhooks_create(event=event)  # webhooks (issue 6): one message per endpoint, idempotent
     pending = event.deliveries.filter(status=DeliveryStatus.PENDING, channel=Channel.EMAIL)
     failed = [pk for pk in pending.values_list("pk", flat=True) if not email_send(delivery_id=pk, final=final)]
     if event.deliveries.filter(pk__in=failed, status=DeliveryStatus.PENDING).exists():
         raise DeliveryError(f"{len(failed)} e-mail(s) of event {event.pk} not sent yet")
     OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=timezone.now())
+
+
+def event_record_once(
+    kind: str, *, dedupe_key: str, project=None, party=None, actor=None, payload: dict | None = None
+) -> OutboxEvent | None:
+    """Record an event unless one with `dedupe_key` exists already; None when it does.
+
+    The unique key decides, not a check beforehand: of two concurrent callers, the second one's
+    insert waits for the first transaction and then fails, and it finds the first one's row."""
+    event, created = OutboxEvent.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={"kind": kind, "project": project, "party": party, "actor": actor, "payload": payload or {}},
+    )
+    if not created:
+        return None
+    transaction.on_commit(lambda: events.dispatch(event.pk))
+    return event
 
 
 def outbox_sweep(*, grace: timedelta | None = None, now=None) -> list[int]:

@@ -23,7 +23,7 @@ BACKOFF_MAX = 3600
 )
 def deliver_event_task(self, event_id: int) -> None:
     event = (
-        OutboxEvent.objects.select_related("project", "participation__party")
+        OutboxEvent.objects.select_related("project", "participation__party", "party")
         .filter(pk=event_id, delivered_at__isnull=True)
         .first()
     )
@@ -42,3 +42,25 @@ def deliver_event_task(self, event_id: int) -> None:
 @shared_task(acks_late=True)
 def sweep_outbox_task() -> int:
     return len(services.outbox_sweep())
+
+
+@shared_task(acks_late=True)
+def send_reminders_task() -> dict:
+    """Daily: record the reminders due (each once only, however often this runs)."""
+    from .reminders import reminders_run
+
+    return dict(reminders_run())
+
+
+@shared_task(acks_late=True)
+def send_daily_digests_task() -> int:
+    from .digests import daily_digests_send
+
+    return daily_digests_send()
+
+
+@shared_task(acks_late=True)
+def record_weekly_digest_task() -> bool:
+    from .digests import weekly_digest_record
+
+    return weekly_digest_record() is not None
