@@ -98,7 +98,10 @@ def test_focal_point_of_another_party_does_not_see_a_restricted_budget(projects,
     assert 'data-budget="4-EUR"' not in html and 'data-budget="4-USD"' in html
 
 
-@pytest.mark.parametrize("path", [URL, "/dashboard/matrix.csv", "/dashboard/articles.csv"])
+EXPORTS = ["/dashboard/matrix.csv", "/dashboard/articles.xlsx", "/dashboard/budgets.csv", "/dashboard/tables.xlsx"]
+
+
+@pytest.mark.parametrize("path", [URL, *EXPORTS])
 def test_officers_are_refused(projects, client, officer, other_officer, path):
     for user in (officer, other_officer):
         client.force_login(user)
@@ -107,7 +110,7 @@ def test_officers_are_refused(projects, client, officer, other_officer, path):
         assert b"Single window" not in response.content
 
 
-@pytest.mark.parametrize("path", [URL, "/dashboard/matrix.csv", "/dashboard/articles.csv"])
+@pytest.mark.parametrize("path", [URL, *EXPORTS, "/projects/list-export/", "/projects/list-export.csv"])
 def test_anonymous_is_sent_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
@@ -119,10 +122,14 @@ def test_unverified_coordinator_must_finish_two_factor(client, coordinator):
     assert response.status_code == 302 and "/account/two-factor/" in response["Location"]
 
 
+def _csv(response) -> list:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
 def test_matrix_csv(projects, coordinator_client):
     response = coordinator_client.get("/dashboard/matrix.csv", {"party": "KEN"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = _csv(response)
     assert rows[0] == ["Pillar", "CHN", "KEN", "Total"]
     assert rows[2][1:] == ["1", "2", "2"]
     assert rows[4][1:] == ["0", "1", "1"]
@@ -130,8 +137,7 @@ def test_matrix_csv(projects, coordinator_client):
 
 
 def test_articles_csv(projects, coordinator_client):
-    response = coordinator_client.get("/dashboard/articles.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = _csv(coordinator_client.get("/dashboard/articles.csv"))
     assert rows[0] == ["Article", "Title", "Pillar", "Projects", "Parties", "Gap"]
     by_number = {row[0]: row for row in rows[1:]}
     assert len(by_number) == 35
@@ -178,3 +184,25 @@ def test_world_map_data_uses_the_atlas_ids(projects, coordinator_client):
         {"name": "156", "code": "CHN", "value": 2},
         {"name": "404", "code": "KEN", "value": 2},
     ]
+
+
+def test_the_library_shares_the_published_date_range(projects, client):
+    response = client.get("/projects/", {"published_from": "2025-05-01", "published_to": "2025-05-10"})
+    assert [project.pk for project in response.context["projects"]] == [projects["p2"].pk]
+    html = response.content.decode()
+    assert 'type="date" name="published_from" value="2025-05-01"' in html
+    assert [p.pk for p in client.get("/projects/", {"published_to": "2025-03-01"}).context["projects"]] == [
+        projects["p1"].pk
+    ]
+
+
+def test_the_library_ignores_an_invalid_date_with_a_message(projects, client):
+    response = client.get("/projects/", {"published_from": "soon"})
+    assert response.status_code == 200 and len(response.context["projects"]) == 3
+    assert "Some filters could not be applied" in response.content.decode()
+
+
+def test_the_dashboard_date_range_still_works(projects, coordinator_client):
+    response = coordinator_client.get(URL, {"published_from": "2025-05-01"})
+    assert response.context["scopes"][0].total == 2
+    assert 'type="date" name="published_from" value="2025-05-01"' in response.content.decode()
