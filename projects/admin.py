@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from config.admin_mixins import CoordinatorAdmin, ReadOnlyCoordinatorAdmin
 
-from .models import Participation, Project, ProjectArticle, Sdg, Theme, Transition
+from .models import ExchangeRate, Participation, Project, ProjectArticle, Sdg, Theme, Transition
 
 
 class ProjectArticleInline(admin.TabularInline):
@@ -42,3 +42,14 @@ class SdgAdmin(CoordinatorAdmin):
 class TransitionAdmin(ReadOnlyCoordinatorAdmin):
     list_display = ["project", "from_status", "to_status", "actor", "at"]
     list_filter = ["to_status"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(CoordinatorAdmin):
+    """The dated rates the dashboard converts budgets with (coordinators keep them)."""
+
+    list_display = ["currency", "valid_on", "rate", "source"]
+    list_filter = ["currency"]
+    search_fields = ["currency", "source"]
+    date_hierarchy = "valid_on"
+    ordering = ["currency", "-valid_on"]

@@ -146,6 +146,18 @@ class ProjectFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": _("There is no SDG “%(value)s”: the goals are numbered 1 to 17.")},
     )
     early_harvest = YesNoFilter(label=_("Early harvest projects only"))
+    published_from = django_filters.DateFilter(
+        label=_("Published on or after"),
+        field_name="published_at__date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    published_to = django_filters.DateFilter(
+        label=_("Published on or before"),
+        field_name="published_at__date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=list(SORTS.items()), method="filter_sort", empty_label=None
     )

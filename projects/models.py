@@ -468,3 +468,45 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` was worth in the reference currency (USD) from `valid_on`.
+
+    Coordinators keep the table in the admin. The dashboard converts a budget with the latest
+    rate on or before the date chosen, and says which date that was; currencies without such a
+    rate are listed, not guessed."""
+
+    REFERENCE_CURRENCY = "USD"
+
+    currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO 4217 code, such as CNY."))
+    valid_on = models.DateField(_("valid from"))
+    rate = models.DecimalField(
+        _("value in US dollars"),
+        max_digits=20,
+        decimal_places=10,
+        validators=[MinValueValidator(0)],
+        help_text=_("What one unit of the currency is worth in US dollars."),
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["currency", "-valid_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_on"], name="exchange_rate_once_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+
+    def __str__(self):
+        return f"{self.currency} {self.valid_on}: {self.rate} {self.REFERENCE_CURRENCY}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .choices import is_currency
+
+        self.currency = (self.currency or "").strip().upper()
+        if not is_currency(self.currency):
+            raise ValidationError({"currency": _("Use an ISO 4217 currency code, such as CNY or EUR.")})

@@ -234,3 +234,34 @@ class PartnerKey(AbstractAPIKey):
             raise ValidationError({"account": _("API keys belong to a partner system account of a party.")})
         if not self.expiry_date:
             raise ValidationError({"expiry_date": _("Every key has an expiry date.")})
+
+
+class IdempotencyState(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("In flight")
+    DONE = "done", _("Done")
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed to retries of it.
+
+    Unique per (caller, key): the in-flight row is inserted, and committed, before the request
+    runs, so of concurrent requests with one key only one runs (config.api.idempotency)."""
+
+    caller = models.CharField(_("caller"), max_length=64, help_text=_("key:<API key prefix> or user:<user id>."))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(
+        _("request fingerprint"), max_length=64, help_text=_("SHA-256 of method, path, body.")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=IdempotencyState.choices)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    body = models.BinaryField(_("body"), default=b"", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_once_per_caller")]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self):
+        return f"{self.caller} {self.key}"

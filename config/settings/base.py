@@ -5,6 +5,7 @@ in-process, so a fresh clone needs no services. Production reads everything it n
 from the environment and has no default secret (see production.py).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,7 +45,11 @@ INSTALLED_APPS = [
     "registry",
     "projects",
     "notifications",
+    "feed",
+    "webhooks",
 ]
+# Changes (and tombstones) of the sync feed are kept this long; older cursors get 410 Gone.
+FEED_TOMBSTONE_RETENTION = timedelta(days=env_int("FEED_TOMBSTONE_RETENTION_DAYS", 30))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -62,6 +67,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.api.limits.ApiBodyLimitMiddleware",  # 413 before any body is read
+    "config.api.idempotency.IdempotencyMiddleware",  # after authentication: keys are per caller
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -178,30 +185,89 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-# Without a broker (the embedded default) tasks run in-process.
+# Without a broker (the embedded default) tasks run in-process, after the commit that queued them.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# JSON only: nothing a worker unpickles.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# The outbox (and webhooks' messages) record what was sent; no result backend is read.
+CELERY_TASK_IGNORE_RESULT = True
+# At least once: a message is acknowledged after its task ran, put back when the process running
+# it dies, and each worker process holds one message at a time. Tasks are idempotent.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
+# A warm shutdown (SIGTERM) finishes running tasks; a cold one gets 10 s to put messages back.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 10.0
+# Queues: e-mail (notifications) and webhooks apart, so a slow receiver never delays e-mail.
+# Workers: `celery -A config worker -Q email,default` and `celery -A config worker -Q webhooks`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.*": {"queue": "email"},
+    "webhooks.*": {"queue": "webhooks"},
+}
+# Redis redelivers a message not acknowledged within the visibility timeout, including one a
+# worker holds until its retry countdown is due: the timeout must exceed the longest task plus
+# the longest countdown, or such a task runs again, in a loop.
+#   longest task       CELERY_TASK_TIME_LIMIT                         120 s (no task sets more)
+#   longest countdown  notifications.tasks BACKOFF_MAX (retry_backoff_max)  3600 s
+#                      (webhooks retry from the database, by next_attempt_at: no countdown)
+#   margin                                                             180 s
+#   → 120 + 3600 + 180 = 3900 s. A message lost with a killed worker returns after this at the
+#   latest; the outbox sweeper queues its event again much sooner (NOTIFICATIONS_SWEEP_GRACE).
+# Celery's Redis caveats require the same value in all three settings below.
+_longest_retry_countdown = 3600  # seconds, as above
+CELERY_VISIBILITY_TIMEOUT = CELERY_TASK_TIME_LIMIT + _longest_retry_countdown + 180
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Without a socket timeout a publish to a Redis that vanished without closing the
+    # connection waits forever (kombu's Redis transport notes).
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# The worker reconnects to the broker forever, also at start-up.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Publishing gives up quickly instead (about a second): the change is committed and its outbox
+# row pending, so the sweeper queues it later; a request must not hang on a missing broker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Re-dispatches outbox events still undelivered after NOTIFICATIONS_SWEEP_GRACE seconds.
     "sweep-outbox": {"task": "notifications.tasks.sweep_outbox_task", "schedule": 60.0},
+    # Reminders and digests are idempotent (once per due date, per week, per held delivery), so
+    # plain intervals do: the hour of day they run at does not matter.
+    "notification-reminders": {"task": "notifications.tasks.send_reminders_task", "schedule": 24 * 3600.0},
+    "notification-daily-digests": {"task": "notifications.tasks.send_daily_digests_task", "schedule": 24 * 3600.0},
+    # Records the coordinators' weekly digest on its first run of each ISO week, nothing after.
+    "notification-weekly-digest": {"task": "notifications.tasks.record_weekly_digest_task", "schedule": 6 * 3600.0},
+    # Webhook messages whose next attempt (jittered exponential backoff) has come.
+    "send-due-webhooks": {"task": "webhooks.tasks.send_due_webhooks_task", "schedule": 30.0},
+    # Sync feed: tombstones older than FEED_TOMBSTONE_RETENTION, idempotency keys past 24 hours.
+    "feed-prune": {"task": "feed.tasks.feed_prune_task", "schedule": 3600.0},
+    "prune-idempotency-keys": {"task": "registry.tasks.prune_idempotency_records_task", "schedule": 3600.0},
 }
 NOTIFICATIONS_SWEEP_GRACE = env_int("NOTIFICATIONS_SWEEP_GRACE", 120)
 # The address in links sent by e-mail (no request to build them from in a worker).
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Webhooks (webhooks/): 15 s per attempt; private, loopback and link-local receivers are
+# refused unless this is on (tests only: their receiver listens on 127.0.0.1).
+WEBHOOKS_TIMEOUT = env_int("WEBHOOKS_TIMEOUT", 15)
+WEBHOOKS_ALLOW_PRIVATE_URLS = False
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes (one file per message).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -224,9 +290,23 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.problems.problem_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {},  # CallerRateThrottle reads API_THROTTLE_RATES at request time
 }
+# Requests per API key, per signed-in user, per client address (anonymous).
+API_THROTTLE_RATES = {
+    "key": env_str("API_KEY_RATE", "1200/minute"),
+    "user": env_str("API_USER_RATE", "1200/minute"),
+    "anon": env_str("API_ANON_RATE", "600/minute"),
+}
+# Largest request body under /api/ (413 above it); Django's own limit follows it.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+API_BULK_MAX_ITEMS = 500
+# Idempotency-Key answers are kept this long (at least 24 hours); an in-flight key is
+# taken to be abandoned after API_IDEMPOTENCY_LOCK_SECONDS.
+API_IDEMPOTENCY_TTL = max(env_int("API_IDEMPOTENCY_TTL", 48 * 3600), 24 * 3600)
+API_IDEMPOTENCY_LOCK_SECONDS = env_int("API_IDEMPOTENCY_LOCK_SECONDS", 300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Open Project Library API",
     "DESCRIPTION": (
@@ -241,6 +321,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Stable enum names: several serializers have a `status` or `role` field with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.choices.ProjectStatus",
+        "ParticipationStatusEnum": "projects.choices.ParticipationStatus",
+        "ParticipationRoleEnum": "projects.choices.ParticipationRole",
+        "JoinableRoleEnum": "projects.api.nested_serializers.JOINABLE_CHOICES",
+        "CooperationModeEnum": "projects.choices.CooperationMode",
+        "ProjectTypeEnum": "projects.choices.ProjectType",
+        "BeneficiaryGroupEnum": "projects.choices.BeneficiaryGroup",
+        "LanguageEnum": "projects.choices.Language",
+        "ReportingHealthEnum": "projects.models.Health",
+        "TransitionActionEnum": "projects.api.serializers.TRANSITION_CHOICES",
+        "DecisionEnum": "projects.api.nested_serializers.DECISION_CHOICES",
+        "PartyStatusEnum": "registry.models.PartyStatus",
+        "PartyKindEnum": "registry.models.PartyKind",
+        "WebhookMessageStatusEnum": "webhooks.models.MessageStatus",
+    },
 }
 
 # --- Logging -------------------------------------------------------------------------

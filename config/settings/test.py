@@ -12,5 +12,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REQUIRE_TWO_FACTOR = True
+WEBHOOKS_ALLOW_PRIVATE_URLS = True  # the tests' receivers listen on 127.0.0.1
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}

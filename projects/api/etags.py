@@ -1,6 +1,12 @@
 """Strong ETags and If-Match preconditions for project writes.
 
-The ETag hashes what changes on every write (the project's id, status and `updated_at`).
+The ETag is a hash over everything the project's representation is built from: the project's
+own row (`updated_at` and `status`), its participations (party, role, status, `updated_at`), its
+article tags, themes, SDGs and external ids, and the reporting-health inputs (last report,
+overdue milestone). So inviting a party, re-tagging a theme or recording an external id all
+change it, not only edits of the project's columns. It is the same for every caller (the hash
+covers the unfiltered rows), so it discloses nothing.
+
 Writes must send `If-Match`: without it 428, with a stale value 412. The view checks it once
 before doing any work and again under the row lock (`select_for_update`) inside the write's
 transaction, so of two concurrent writers holding the same ETag only the first one wins.
@@ -13,6 +19,8 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from projects.models import Project
+
+from .serializers import attach_related
 
 
 class PreconditionRequired(APIException):
@@ -27,9 +35,39 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
+def _loaded(project: Project) -> Project:
+    """The project with its related rows and reporting inputs (reloaded when they are missing,
+    e.g. for a bare row just locked: `select_for_update` cannot carry the aggregate annotations)."""
+    if hasattr(project, "api_articles") and hasattr(project, "last_report_on"):
+        return project
+    fresh = Project.objects.with_reporting().get(pk=project.pk)
+    return attach_related([fresh])[0]
+
+
+def version_of(project: Project) -> str:
+    """The text the ETag hashes: every input of the representation, whoever reads it."""
+    project = _loaded(project)
+    participations = sorted(
+        (p.party_id, p.role, p.status, p.updated_at.isoformat() if p.updated_at else "")
+        for p in project.participations.all()
+    )
+    parts = [
+        project.pk,
+        project.status,
+        project.updated_at.isoformat(),
+        project.last_report_on,
+        bool(project.has_overdue_milestone),
+        participations,
+        project.api_articles,
+        project.api_themes,
+        project.api_sdgs,
+        project.api_external_ids,
+    ]
+    return repr(parts)
+
+
 def etag_for(project: Project) -> str:
-    raw = f"{project.pk}:{project.status}:{project.updated_at.isoformat()}"
-    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+    return '"' + hashlib.sha256(version_of(project).encode()).hexdigest()[:32] + '"'
 
 
 def if_match_values(request) -> list[str] | None:

@@ -12,3 +12,11 @@ class ProjectCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        properties = described["properties"]
+        properties["next"]["description"] = "The next page (an opaque cursor link), or null on the last page."
+        properties["previous"]["description"] = "The previous page, or null on the first page."
+        properties["results"]["description"] = "The projects of this page."
+        return described

@@ -8,7 +8,7 @@ page size. Disclosure follows the web: contact and restricted budget only for th
 
 from collections import defaultdict
 
-from django.db.models import CharField, F, Value, prefetch_related_objects
+from django.db.models import CharField, F, Prefetch, Value, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -32,6 +32,7 @@ from projects.models import (
     Health,
     Indicator,
     Milestone,
+    Participation,
     ProgressReport,
     Project,
     ProjectArticle,
@@ -41,6 +42,7 @@ from projects.services.editing import ArticleTag
 from registry.models import Organization
 
 TRUE_TEXT = {"1", "true", "t"}
+TRANSITION_CHOICES = [(name, step.label) for name, step in TRANSITIONS.items()]
 
 
 def _text(expression):
@@ -80,7 +82,9 @@ def attach_related(projects: list[Project]) -> list[Project]:
     """Load what the representation needs for `projects` in two queries (participations, the rest)."""
     if not projects:
         return projects
-    prefetch_related_objects(projects, selectors.participations_prefetch())
+    # As `selectors.participations_prefetch()`, with a tie-breaker: the order is part of the representation.
+    participations = Participation.objects.select_related("party").order_by("-role", "pk")
+    prefetch_related_objects(projects, Prefetch("participations", queryset=participations))
     by_project = defaultdict(lambda: defaultdict(list))
     for kind, project_id, a, b, c, d, e in _related_rows([project.pk for project in projects]):
         by_project[project_id][kind].append((a, b, c, d, e))
@@ -100,14 +104,6 @@ def attach_related(projects: list[Project]) -> list[Project]:
 
 
 # --- Read ---------------------------------------------------------------------------------
-
-
-def inline_choice(choices_class, **kwargs):
-    """A choice field whose enum stays inline in the schema: projects, parties and participations
-    each have a different `status` enum, and spectacular can only name one of them `StatusEnum`."""
-    schema = {"allOf": [{"type": "string", "enum": list(choices_class.values)}]}
-    field_class = extend_schema_field(schema)(type(f"{choices_class.__name__}Field", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices_class.choices, **kwargs)
 
 
 class ProjectArticleTagSerializer(serializers.Serializer):
@@ -137,7 +133,9 @@ class ProjectContactSerializer(serializers.Serializer):
 class ProjectParticipationSerializer(serializers.Serializer):
     party = serializers.CharField(source="party.code", help_text="Party code.")
     role = serializers.ChoiceField(choices=ParticipationRole.choices, help_text="The party's role.")
-    status = inline_choice(ParticipationStatus, help_text="Active once the lead and the party have both consented.")
+    status = serializers.ChoiceField(
+        choices=ParticipationStatus.choices, help_text="Active once the lead and the party have both consented."
+    )
 
 
 class ProjectOrganizationSerializer(serializers.ModelSerializer):
@@ -161,7 +159,7 @@ class ProjectListSerializer(serializers.Serializer):
     reference_code = serializers.CharField(
         allow_null=True, read_only=True, help_text="Reference code, given at publication (DEGD-2025-0042)."
     )
-    status = inline_choice(ProjectStatus, help_text="Lifecycle status.")
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, help_text="Lifecycle status.")
     language = serializers.ChoiceField(choices=Language.choices, help_text="The language the submitter wrote in.")
     title = TranslatedJSONField(help_text="Title in each language (empty where not translated).")
     summary = TranslatedJSONField(help_text="Summary in each language (empty where not translated).")
@@ -355,7 +353,7 @@ class DocumentMetadataSerializer(serializers.ModelSerializer):
 
 
 class TranslatedTextInputSerializer(serializers.Serializer):
-    """`{"zh-hans": …, "en": …}`; a language left out keeps its current text."""
+    """`{"zh-hans": …, "en": …}`; a language left out keeps its current text on PATCH, and is emptied on PUT."""
 
     def get_fields(self):
         return {
@@ -385,9 +383,36 @@ class ContactInputSerializer(serializers.Serializer):
     restricted = serializers.BooleanField(required=False, help_text="For participants and coordinators only.")
 
 
+# What PUT (a full replacement) sets for every field the payload leaves out: each model default.
+REPLACED_FIELDS = {
+    "title_zh_hans": "",
+    "title_en": "",
+    "summary_zh_hans": "",
+    "summary_en": "",
+    "lead_organization": None,
+    "cooperation_mode": "",
+    "project_type": "",
+    "beneficiary_groups": [],
+    "early_harvest": False,
+    "countries": [],
+    "places": "",
+    "start_on": None,
+    "end_on": None,
+    "budget_amount": None,
+    "budget_currency": "",
+    "budget_restricted": False,
+    "funding_sources": "",
+    "contact_name": "",
+    "contact_email": "",
+    "contact_phone": "",
+    "contact_restricted": True,
+}
+
+
 class ProjectWriteSerializer(serializers.Serializer):
-    """What a partner system sends to create or change a project. Fields left out keep their value
-    (on PUT too, where only `language` and `title` are required); lists replace the stored list."""
+    """What a partner system sends to create or change a project. On PATCH fields left out keep
+    their value; on PUT (a full replacement) they are reset to their defaults (empty text, empty
+    lists, null dates and budget, a restricted contact). Lists replace the stored list."""
 
     lead_party = serializers.CharField(
         required=False,
@@ -443,6 +468,10 @@ class ProjectWriteSerializer(serializers.Serializer):
         return attrs
 
     def validate_articles(self, tags):
+        # On PATCH the nested tags are partial too: DRF neither requires `number` nor fills the defaults.
+        if any("number" not in tag for tag in tags):
+            raise serializers.ValidationError(_("Give the number of every article."))
+        tags = [{"framework": "DEGD-2023", "primary": False, "note": "", **tag} for tag in tags]
         wanted = {(tag["framework"].upper(), tag["number"]) for tag in tags}
         found = {
             (article.framework.code.upper(), article.number): article
@@ -457,10 +486,11 @@ class ProjectWriteSerializer(serializers.Serializer):
             for tag in tags
         ]
 
-    def service_arguments(self) -> dict:
-        """The validated payload as `project_create` / `project_update` keyword arguments."""
+    def service_arguments(self, *, replace: bool = False) -> dict:
+        """The validated payload as `project_create` / `project_update` keyword arguments;
+        with `replace` (PUT), every field and relation left out is reset to its default."""
         data = dict(self.validated_data)
-        fields = {}
+        fields = dict(REPLACED_FIELDS) if replace else {}
         for name in ("title", "summary"):
             for code, text in (data.pop(name, None) or {}).items():
                 fields[f"{name}_{code.replace('-', '_')}"] = text
@@ -471,10 +501,11 @@ class ProjectWriteSerializer(serializers.Serializer):
         for key, value in (data.pop("contact", None) or {}).items():
             fields[f"contact_{key}"] = value
         data.pop("lead_party", None)
+        left_out = [] if replace else None
         arguments = {
-            "article_tags": data.pop("articles", None),
-            "theme_names": data.pop("themes", None),
-            "sdg_numbers": data.pop("sdgs", None),
+            "article_tags": data.pop("articles", left_out),
+            "theme_names": data.pop("themes", left_out),
+            "sdg_numbers": data.pop("sdgs", left_out),
         }
         if "countries" in data:
             data["countries"] = [code.upper() for code in data["countries"]]
@@ -484,7 +515,7 @@ class ProjectWriteSerializer(serializers.Serializer):
 
 class TransitionInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(
-        choices=[(name, step.label) for name, step in TRANSITIONS.items()],
+        choices=TRANSITION_CHOICES,
         help_text="The lifecycle action, with the same rules as the web.",
     )
     comment = serializers.CharField(

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feed.services import change_record
 from framework.models import Article
 from registry.models import Party
 
@@ -82,6 +83,7 @@ def project_create(
             party_confirmed_at=now,
             party_confirmed_by=actor,
         )
+        change_record(project_id=project.pk)
     return project
 
 
@@ -100,6 +102,7 @@ def project_update(
         if not actor.has_perm("projects.change_project", project):
             raise PermissionDenied
         _apply(project, fields, article_tags, theme_names, sdg_numbers)
+        change_record(project_id=project.pk)
     return project
 
 

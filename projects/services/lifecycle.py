@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from feed.services import change_record
 from notifications import events
 
 from ..choices import FINAL_STATUSES, IN_REVIEW_STATUSES, ProjectStatus
@@ -108,6 +109,7 @@ def project_transition(*, project: Project, actor, action: str, comment: str = "
         if comment:
             ReviewComment.objects.create(project=project, author=actor, text=comment)
         events.record(events.transition_kind(action), project=project, actor=actor, payload={"to": step.target})
+        change_record(project_id=project.pk)
     return project
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feed.services import change_record
 from notifications import events
 
 from ..choices import ParticipationRole, ParticipationStatus
@@ -44,6 +45,7 @@ def participation_request(*, project: Project, actor, role: str, message: str = 
     participation.party_confirmed_by = actor if confirmed else None
     participation.save()
     events.record(events.EventKind.JOIN_REQUESTED, project=project, participation=participation, actor=actor)
+    change_record(project_id=participation.project_id)
     return participation
 
 
@@ -65,6 +67,7 @@ def participation_invite(*, project: Project, actor, party, role: str, message: 
     participation.party_confirmed_at = participation.party_confirmed_by = None
     participation.save()
     events.record(events.EventKind.INVITATION, project=project, participation=participation, actor=actor)
+    change_record(project_id=participation.project_id)
     return participation
 
 
@@ -83,6 +86,7 @@ def participation_respond(*, participation: Participation, actor, accept: bool) 
         participation.status = P.DECLINED
     participation.save()
     events.record_answer(participation, actor=actor, accept=accept, by="lead")
+    change_record(project_id=participation.project_id)
     return participation
 
 
@@ -102,6 +106,7 @@ def participation_confirm(*, participation: Participation, actor, accept: bool) 
         participation.status = P.DECLINED
     participation.save()
     events.record_answer(participation, actor=actor, accept=accept, by="party")
+    change_record(project_id=participation.project_id)
     return participation
 
 
@@ -118,4 +123,5 @@ def participation_withdraw(*, participation: Participation, actor) -> Participat
         raise ValidationError(_("Your party does not take part in this project."))
     participation.status = P.WITHDRAWN
     participation.save()
+    change_record(project_id=participation.project_id)
     return participation

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from feed.services import change_record
 from notifications import events
 
 from ..models import Document, Indicator, Milestone, ProgressReport, Project, ReviewComment
@@ -63,6 +64,7 @@ def milestone_save(
     milestone.title, milestone.due_on, milestone.done_on = title.strip(), due_on, done_on
     milestone.full_clean()
     milestone.save()
+    change_record(project_id=project.pk)  # reporting health is part of what partners see
     return milestone
 
 
@@ -73,6 +75,7 @@ def milestone_delete(*, project: Project, actor, milestone: Milestone) -> None:
     ):
         raise PermissionDenied
     milestone.delete()
+    change_record(project_id=project.pk)
 
 
 @transaction.atomic
@@ -120,6 +123,7 @@ def progress_report_add(
             target=_decimal(item.get("target")),
             actual=_decimal(item.get("actual")),
         )
+    change_record(project_id=project.pk)
     return report
 
 
