@@ -254,3 +254,23 @@ def test_renaming_a_theme_changes_its_projects(published, chn_system):
     theme.save()
     (entry,) = follow(chn_system, cursor)[0]
     assert (entry["id"], entry["project"]["themes"]) == (published.pk, ["Single windows"])
+
+
+def test_projects_created_by_the_bulk_upsert_reach_the_feed(chn_system, ken_system):
+    """The bulk endpoint writes new projects with bulk statements, not through `project_create`:
+    it records their feed changes itself (same transaction)."""
+    _, chn_cursor = follow(chn_system)
+    _, ken_cursor = follow(ken_system)
+    body = {
+        "language": "en",
+        "title": {"en": "Bulk-created"},
+        "summary": {"en": "Written by the bulk path."},
+        "articles": [{"number": 5, "primary": True}],
+    }
+    items = [{"source": "chn-db", "external_id": f"F-{n}", "project": body} for n in (1, 2)]
+    response = chn_system.post("/api/v1/projects/external/bulk/", {"items": items}, format="json")
+    assert response.status_code == 200, response.content[:500]
+    assert [row["result"] for row in response.json()["results"]] == ["created", "created"]
+    created = set(ExternalId.objects.filter(source="chn-db").values_list("project_id", flat=True))
+    assert {entry["id"] for entry in follow(chn_system, chn_cursor)[0]} == created
+    assert follow(ken_system, ken_cursor)[0] == []  # drafts of another party
