@@ -266,7 +266,8 @@ class ExternalBulkView(APIView):
         """((source, external id), Upsert or a refused Outcome) for one raw item."""
         if not isinstance(raw, dict):
             return (None, None), _refused(400, _("Each item is an object."))
-        key = (raw.get("source"), raw.get("external_id"))
+        # Echoed in the answer so the partner can match it: only as given when it is a string.
+        key = tuple(value if isinstance(value, str) else None for value in (raw.get("source"), raw.get("external_id")))
         keys, key_errors = keys_serializer.validate(raw)
         content, content_errors = content_serializer.validate(raw.get("project"))
         if key_errors or content_errors:

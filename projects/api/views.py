@@ -5,6 +5,8 @@ Every write goes through the project services, after an If-Match check that is r
 under the row lock; the lead party always comes from the caller, never from the payload.
 """
 
+from datetime import UTC
+
 import django_filters
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
@@ -45,9 +47,20 @@ class ProjectApiFilter(ProjectFilter):
 
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ProjectStatus.choices)
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601 date and time)")
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Changed at or after (ISO 8601 date and time)"),
+        method="filter_updated_since",
     )
     sort = None  # the API orders with `ordering` and pages with a cursor
+
+    def filter_updated_since(self, queryset, name, value):
+        # In UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 (and Python) allow.
+        try:
+            since = value.astimezone(UTC)
+        except OverflowError:  # before year 1 or after 9999 once in UTC
+            return queryset if value.year == 1 else queryset.none()
+        return queryset.filter(updated_at__gte=since)
 
     def _structure(self):
         """The pillar and article choices cost two queries: only load them when they are asked for."""

@@ -254,3 +254,12 @@ def test_an_external_id_with_control_characters_is_a_clear_400(chn_key, external
     assert "external_id" in response.json()["errors"]
     assert chn_key.get(url).status_code == 404
     assert not ExternalId.objects.exists()
+
+
+def test_bulk_echoes_only_string_keys(chn_key):
+    """Found by schemathesis: an object as external id was echoed back, against the schema."""
+    response = chn_key.request("post", BULK, {"items": [{"source": "erp", "external_id": {}, "project": payload()}]})
+    assert response.status_code == 200, response.content
+    row = response.json()["results"][0]
+    assert (row["source"], row["external_id"], row["result"]) == ("erp", None, "error")
+    assert "external_id" in row["problem"]["errors"]

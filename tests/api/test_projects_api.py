@@ -1,6 +1,7 @@
 """The projects API: representation, disclosure, filters, cursor pages, query counts, ETags, scope."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -135,6 +136,21 @@ def test_filters(actor_client, draft, published, other_officer):
     refused = client.get(f"{LIST}?party=XXX")
     assert refused.status_code == 400 and "party" in refused.json()["errors"]
     assert refused["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        ("1347-09-08T05:38:04+17:35", "all"),  # found by schemathesis: a 500 on PostgreSQL
+        ("0001-01-01T00:00:00+05:00", "all"),  # before year 1 in UTC
+        ("9999-12-31T23:00:00-05:00", "none"),  # after year 9999 in UTC
+        ("2100-01-01T00:00:00-14:00", "none"),
+    ],
+)
+def test_updated_since_takes_any_iso_offset(actor_client, draft, published, since, expected):
+    response = actor_client("coordinator").get(f"{LIST}?{urlencode({'updated_since': since})}")
+    assert response.status_code == 200, response.content
+    assert set(ids(response)) == ({draft.pk, published.pk} if expected == "all" else set())
 
 
 def test_ordering_and_cursor_pages(actor_client, officer):
