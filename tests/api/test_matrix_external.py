@@ -9,31 +9,18 @@ import pytest
 
 from projects.models import ExternalId, Project
 
+from .matrix import cases, row
+
 pytestmark = pytest.mark.django_db
-
-ACTORS = [
-    "anonymous",
-    "other_officer",
-    "own_officer",
-    "focal_point",
-    "coordinator",
-    "other_key",
-    "own_key_read",
-    "own_key_write",
-]
-
-
-def _row(*statuses):
-    return dict(zip(ACTORS, statuses, strict=True))
 
 
 MATRIX = {
-    ("api:project-external", "GET"): _row(404, 404, 200, 200, 200, 404, 200, 200),
-    ("api:project-external", "PUT"): _row(401, 409, 200, 200, 200, 409, 403, 200),
+    ("api:project-external", "GET"): row(404, 404, 200, 200, 200, 404, 200, 200),
+    ("api:project-external", "PUT"): row(401, 409, 200, 200, 200, 409, 403, 200),
     # The request is answered per item: 200, with the item refused (409) for another party.
-    ("api:project-external-bulk", "POST"): _row(401, 200, 200, 200, 200, 200, 403, 200),
+    ("api:project-external-bulk", "POST"): row(401, 200, 200, 200, 200, 200, 403, 200),
 }
-BULK_ITEM = _row(None, "error", "updated", "updated", "updated", "error", None, "updated")
+BULK_ITEM = row(None, "error", "updated", "updated", "updated", "error", None, "updated")
 ENDPOINTS = set(MATRIX)
 
 PATHS = {
@@ -45,7 +32,7 @@ PAYLOADS = {
     ("api:project-external", "PUT"): CONTENT,
     ("api:project-external-bulk", "POST"): {"items": [{"source": "chn-db", "external_id": "D-1", "project": CONTENT}]},
 }
-CASES = [(name, method, actor, expected) for (name, method), row in MATRIX.items() for actor, expected in row.items()]
+CASES = cases(MATRIX)
 
 
 @pytest.fixture

@@ -17,15 +17,11 @@ from projects.models import Document, Indicator, Milestone, Participation, Progr
 from projects.services import participation_invite, participation_request, project_transition
 from tests.factories import UserFactory, draft_project, party
 
-from .test_permission_matrix import ACTORS
+from .matrix import ACTORS, row
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4 matrix\n"
-
-
-def _row(*statuses):
-    return dict(zip(ACTORS, statuses, strict=True))
 
 
 # (url name, method) → (scenario, path suffix, payload, expected status per actor)
@@ -34,55 +30,55 @@ MATRIX = {
         "draft",
         "participations/",
         {"party": "KEN", "role": "partner"},
-        _row(401, 404, 201, 201, 201, 404, 403, 201),
+        row(401, 404, 201, 201, 201, 404, 403, 201),
     ),
     ("api:project-join", "POST"): (
         "published",
         "join/",
         {"role": "supporter"},
-        _row(401, 201, 403, 403, 403, 403, 403, 403),
+        row(401, 201, 403, 403, 403, 403, 403, 403),
     ),
     ("api:project-participation-respond", "POST"): (
         "requested",
         "participations/KEN/respond/",
         {"decision": "accept"},
-        _row(401, 403, 200, 200, 200, 403, 403, 200),
+        row(401, 403, 200, 200, 200, 403, 403, 200),
     ),
     ("api:project-participation-confirm", "POST"): (
         "invited_chn",
         "participations/CHN/confirm/",
         {"decision": "accept"},
-        _row(401, 403, 403, 200, 403, 403, 403, 403),
+        row(401, 403, 403, 200, 403, 403, 403, 403),
     ),
     ("api:project-participation-withdraw", "POST"): (
         "chn_active",
         "participations/CHN/withdraw/",
         None,
-        _row(401, 403, 200, 200, 403, 403, 403, 403),
+        row(401, 403, 200, 200, 403, 403, 403, 403),
     ),
     ("api:project-milestones", "POST"): (
         "published",
         "milestones/",
         {"title": "Pilot launched", "due_on": "2027-03-31"},
-        _row(401, 403, 201, 201, 201, 403, 403, 201),
+        row(401, 403, 201, 201, 201, 403, 403, 201),
     ),
     ("api:project-milestone-detail", "PUT"): (
         "draft_milestone",
         "milestones/{milestone}/",
         {"title": "Renamed", "due_on": "2027-06-30"},
-        _row(401, 404, 200, 200, 200, 404, 403, 200),
+        row(401, 404, 200, 200, 200, 404, 403, 200),
     ),
     ("api:project-milestone-detail", "PATCH"): (
         "draft_milestone",
         "milestones/{milestone}/",
         {"done_on": "2026-11-01"},
-        _row(401, 404, 200, 200, 200, 404, 403, 200),
+        row(401, 404, 200, 200, 200, 404, 403, 200),
     ),
     ("api:project-milestone-detail", "DELETE"): (
         "draft_milestone",
         "milestones/{milestone}/",
         None,
-        _row(401, 404, 204, 204, 204, 404, 403, 204),
+        row(401, 404, 204, 204, 204, 404, 403, 204),
     ),
     ("api:project-progress-reports", "POST"): (
         "published",
@@ -95,20 +91,20 @@ MATRIX = {
             "narrative": "Two offices connected.",
             "indicators": [{"name": "Offices", "target": "5", "actual": "2"}],
         },
-        _row(401, 403, 201, 201, 201, 403, 403, 201),
+        row(401, 403, 201, 201, 201, 403, 403, 201),
     ),
     ("api:project-documents", "POST"): (
         "draft",
         "documents/",
         "upload",
-        _row(401, 404, 201, 201, 201, 404, 403, 201),
+        row(401, 404, 201, 201, 201, 404, 403, 201),
     ),
     # A restricted document: only the lead party (and participants) and coordinators download it.
     ("api:project-document-file", "GET"): (
         "restricted_document",
         "documents/{document}/file/",
         None,
-        _row(404, 404, 200, 200, 200, 404, 200, 200),
+        row(404, 404, 200, 200, 200, 404, 200, 200),
     ),
 }
 ENDPOINTS = set(MATRIX)

@@ -8,18 +8,10 @@ from feed.models import FeedChange
 from projects.models import Project
 from projects.services import project_update
 
+from .matrix import ACTORS
+
 pytestmark = pytest.mark.django_db
 
-ACTORS = [
-    "anonymous",
-    "other_officer",
-    "own_officer",
-    "focal_point",
-    "coordinator",
-    "other_key",
-    "own_key_read",
-    "own_key_write",
-]
 SEES_DRAFT = {"own_officer", "focal_point", "coordinator", "own_key_read", "own_key_write"}
 URL = "/api/v1/sync/projects/"
 ENDPOINTS = {("api:sync-projects", "GET")}

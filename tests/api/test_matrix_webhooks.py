@@ -13,36 +13,23 @@ from tests.factories import UserFactory, party
 from webhooks import services
 from webhooks.models import MessageStatus, WebhookAttempt, WebhookEndpoint, WebhookMessage
 
+from .matrix import cases, row
+
 pytestmark = pytest.mark.django_db
 
-ACTORS = [
-    "anonymous",
-    "other_officer",
-    "own_officer",
-    "focal_point",
-    "coordinator",
-    "other_key",
-    "own_key_read",
-    "own_key_write",
-]
 
-
-def _row(*statuses):
-    return dict(zip(ACTORS, statuses, strict=True))
-
-
-READ = _row(401, 403, 403, 403, 403, 404, 200, 200)
+READ = row(401, 403, 403, 403, 403, 404, 200, 200)
 MATRIX = {
-    ("api:webhook-endpoint-list", "GET"): _row(401, 403, 403, 403, 403, 200, 200, 200),
+    ("api:webhook-endpoint-list", "GET"): row(401, 403, 403, 403, 403, 200, 200, 200),
     # Another party's key may create an endpoint of its own party: the target is untouched.
-    ("api:webhook-endpoint-list", "POST"): _row(401, 403, 403, 403, 403, 201, 403, 201),
+    ("api:webhook-endpoint-list", "POST"): row(401, 403, 403, 403, 403, 201, 403, 201),
     ("api:webhook-endpoint-detail", "GET"): READ,
-    ("api:webhook-endpoint-detail", "PATCH"): _row(401, 403, 403, 403, 403, 404, 403, 200),
-    ("api:webhook-endpoint-detail", "DELETE"): _row(401, 403, 403, 403, 403, 404, 403, 204),
-    ("api:webhook-endpoint-rotate-secret", "POST"): _row(401, 403, 403, 403, 403, 404, 403, 200),
+    ("api:webhook-endpoint-detail", "PATCH"): row(401, 403, 403, 403, 403, 404, 403, 200),
+    ("api:webhook-endpoint-detail", "DELETE"): row(401, 403, 403, 403, 403, 404, 403, 204),
+    ("api:webhook-endpoint-rotate-secret", "POST"): row(401, 403, 403, 403, 403, 404, 403, 200),
     ("api:webhook-endpoint-messages", "GET"): READ,
     ("api:webhook-message-detail", "GET"): READ,
-    ("api:webhook-message-replay", "POST"): _row(401, 403, 403, 403, 403, 404, 403, 202),
+    ("api:webhook-message-replay", "POST"): row(401, 403, 403, 403, 403, 404, 403, 202),
 }
 ENDPOINTS = set(MATRIX)
 
@@ -58,7 +45,7 @@ PAYLOADS = {
     ("api:webhook-endpoint-list", "POST"): {"url": "https://example.org/new", "event_types": ["project_published"]},
     ("api:webhook-endpoint-detail", "PATCH"): {"description": "Changed", "event_types": ["review_comment"]},
 }
-CASES = [(name, method, actor, expected) for (name, method), row in MATRIX.items() for actor, expected in row.items()]
+CASES = cases(MATRIX)
 
 
 @pytest.fixture

@@ -9,40 +9,27 @@ import pytest
 
 from projects.models import Project, Transition
 
+from .matrix import cases, row
+
 pytestmark = pytest.mark.django_db
-
-ACTORS = [
-    "anonymous",
-    "other_officer",
-    "own_officer",
-    "focal_point",
-    "coordinator",
-    "other_key",
-    "own_key_read",
-    "own_key_write",
-]
-
-
-def _row(*statuses):
-    return dict(zip(ACTORS, statuses, strict=True))
 
 
 # (url name, method) → expected status per actor, on a CHN draft.
 MATRIX = {
-    ("api:project-list", "GET"): _row(200, 200, 200, 200, 200, 200, 200, 200),
+    ("api:project-list", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200),
     # POST names lead_party CHN: only CHN callers and coordinators may.
-    ("api:project-list", "POST"): _row(401, 403, 201, 201, 201, 403, 403, 201),
-    ("api:project-detail", "GET"): _row(404, 404, 200, 200, 200, 404, 200, 200),
-    ("api:project-detail", "PUT"): _row(401, 404, 200, 200, 200, 404, 403, 200),
-    ("api:project-detail", "PATCH"): _row(401, 404, 200, 200, 200, 404, 403, 200),
+    ("api:project-list", "POST"): row(401, 403, 201, 201, 201, 403, 403, 201),
+    ("api:project-detail", "GET"): row(404, 404, 200, 200, 200, 404, 200, 200),
+    ("api:project-detail", "PUT"): row(401, 404, 200, 200, 200, 404, 403, 200),
+    ("api:project-detail", "PATCH"): row(401, 404, 200, 200, 200, 404, 403, 200),
     # Withdrawing is for the lead party's officers (and its partner systems), as on the web.
-    ("api:project-detail", "DELETE"): _row(401, 404, 204, 403, 403, 404, 403, 204),
+    ("api:project-detail", "DELETE"): row(401, 404, 204, 403, 403, 404, 403, 204),
     # Submitting is for the lead party's members; a coordinator reviews instead.
-    ("api:project-transitions", "POST"): _row(401, 404, 200, 200, 403, 404, 403, 200),
-    ("api:project-participations", "GET"): _row(404, 404, 200, 200, 200, 404, 200, 200),
-    ("api:project-milestones", "GET"): _row(404, 404, 200, 200, 200, 404, 200, 200),
-    ("api:project-progress-reports", "GET"): _row(404, 404, 200, 200, 200, 404, 200, 200),
-    ("api:project-documents", "GET"): _row(404, 404, 200, 200, 200, 404, 200, 200),
+    ("api:project-transitions", "POST"): row(401, 404, 200, 200, 403, 404, 403, 200),
+    ("api:project-participations", "GET"): row(404, 404, 200, 200, 200, 404, 200, 200),
+    ("api:project-milestones", "GET"): row(404, 404, 200, 200, 200, 404, 200, 200),
+    ("api:project-progress-reports", "GET"): row(404, 404, 200, 200, 200, 404, 200, 200),
+    ("api:project-documents", "GET"): row(404, 404, 200, 200, 200, 404, 200, 200),
 }
 ENDPOINTS = set(MATRIX)
 
@@ -61,7 +48,7 @@ PAYLOADS = {
     ("api:project-detail", "PATCH"): {"title": {"en": "Changed by PATCH"}},
     ("api:project-transitions", "POST"): {"action": "submit"},
 }
-CASES = [(name, method, actor, expected) for (name, method), row in MATRIX.items() for actor, expected in row.items()]
+CASES = cases(MATRIX)
 
 
 def snapshot(project):

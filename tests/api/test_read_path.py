@@ -18,7 +18,7 @@ from projects.services import project_transition
 from registry.models import Organization, User
 from tests.factories import UserFactory, article, draft_project, party
 
-from .test_permission_matrix import ACTORS
+from .matrix import ACTORS
 
 pytestmark = pytest.mark.django_db
 
