@@ -4,6 +4,9 @@ connected to the test database pytest-django created."""
 import pytest
 from django.conf import settings
 
+from tests.factories import UserFactory, party
+from tests.webhooks.conftest import Receiver
+
 from .processes import RedisServer, Worker, point_app_at
 
 
@@ -56,3 +59,17 @@ def start_worker(transactional_db, broker, mailbox):
     yield start
     for worker in workers:
         worker.kill()  # nothing is left running that matters, and a warm shutdown takes seconds
+
+
+@pytest.fixture
+def receiver():
+    """A partner system's HTTP receiver on 127.0.0.1 (the workers allow private URLs)."""
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def chn_system(transactional_db):
+    """The partner-system account of the lead party of the tests' projects."""
+    return UserFactory(role="partner_system", party=party("CHN"), username="system_chn")

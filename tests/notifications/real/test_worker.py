@@ -1,10 +1,12 @@
 """The real thing: a Redis server, `celery -A config worker` processes and PostgreSQL.
 
-A publish queues its delivery after the commit; a worker sends each e-mail once, also when
+A publish queues its delivery after the commit; a worker sends each e-mail once, and posts
+each webhook message once, signed, to a real receiver; it sends each e-mail once also when
 Redis goes away meanwhile (the outbox sweeper queues the event again) and when the process
 running the task is SIGKILLed in the middle of it (the message comes back; the row lock and
 the delivery's status keep the second run from sending twice)."""
 
+import json
 import os
 import signal
 import time
@@ -17,6 +19,9 @@ from notifications import services
 from notifications.models import Channel, Delivery, DeliveryStatus, EventKind, OutboxEvent
 from projects.services import project_transition
 from tests.factories import draft_project
+from tests.webhooks.test_signing import verify
+from webhooks import services as webhook_services
+from webhooks.models import MessageStatus, WebhookMessage
 
 from .mailbox import read_mailbox
 from .processes import wait_until
@@ -56,10 +61,13 @@ def assert_all_sent_once(events):
         assert set(emails.values_list("attempts", flat=True)) == {1}  # a killed attempt rolled back
 
 
-def test_a_publish_reaches_the_mailbox_once_through_a_worker(
-    officer, coordinator, second_coordinator, start_worker, mailbox
+def test_a_publish_reaches_the_mailbox_and_the_webhook_receiver_once_through_a_worker(
+    officer, coordinator, second_coordinator, chn_system, receiver, start_worker, mailbox
 ):
     (project,) = submitted_projects(officer, 1)
+    endpoint, secret = webhook_services.endpoint_create(
+        actor=chn_system, url=receiver.url, event_types=["project_published"]
+    )
     worker = start_worker()
     project_transition(project=project, actor=coordinator, action="publish")
 
@@ -72,6 +80,36 @@ def test_a_publish_reaches_the_mailbox_once_through_a_worker(
     assert all("Paperless trade corridor 0" in subject for _, subject in mails)
     assert_all_sent_once(OutboxEvent.objects.filter(kind=EventKind.PROJECT_PUBLISHED))
     assert "notifications.tasks.deliver_event_task" in worker.output()
+
+    (message,) = webhooks_sent(endpoint, expected=1, receiver=receiver)
+    received = [({k.lower(): v for k, v in r["headers"].items()}, r["body"]) for r in receiver.requests]
+    assert Counter(headers["webhook-id"] for headers, _ in received) == {message.msg_id: 1}  # once per message
+    ((headers, body),) = received
+    assert verify(secret, headers, body, now=int(time.time()))  # HMAC with the endpoint's secret
+    assert not verify(secret, headers, body.replace("published", "returned"))
+    assert body == message.body
+    payload = json.loads(body)
+    assert (payload["type"], payload["data"]["id"], payload["data"]["status"]) == (
+        "project_published",
+        project.pk,
+        "published",
+    )
+    assert (message.event.kind, message.attempts, message.last_status_code) == (EventKind.PROJECT_PUBLISHED, 1, 200)
+    assert "webhooks.tasks.send_webhook_task" in worker.output()
+
+
+def webhooks_sent(endpoint, *, expected: int, receiver) -> list[WebhookMessage]:
+    """Wait until `expected` messages of `endpoint` are sent and received, then a little longer."""
+    messages = WebhookMessage.objects.filter(endpoint=endpoint).select_related("event")
+
+    def arrived():
+        sent = messages.filter(status=MessageStatus.SENT).count()
+        return sent >= expected and len(receiver.requests) >= expected
+
+    wait_until(arrived, 60, interval=0.1, what=f"{expected} webhook message(s)")
+    time.sleep(SETTLE)  # a duplicate would arrive meanwhile
+    assert messages.count() == expected and set(messages.values_list("status", flat=True)) == {MessageStatus.SENT}
+    return list(messages)
 
 
 def mails_subject(mails, person):
