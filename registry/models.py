@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 from simple_history.models import HistoricalRecords
 
 from config.i18n import TranslatedField
@@ -201,6 +201,12 @@ class KeyScope(models.TextChoices):
     READ_WRITE = "read_write", _("Read and write")
 
 
+class PartnerKeyManager(APIKeyManager):
+    def get_usable_keys(self):
+        """With the account: authenticating a request costs one query, not two."""
+        return super().get_usable_keys().select_related("account")
+
+
 class PartnerKey(AbstractAPIKey):
     """An API key of a partner system: stored hashed (SHA-512 of a high-entropy secret), shown once,
     revocable, expiring. It acts as its partner-system account, so the party always comes from the
@@ -215,6 +221,8 @@ class PartnerKey(AbstractAPIKey):
     )
     scope = models.CharField(_("scope"), max_length=16, choices=KeyScope.choices, default=KeyScope.READ)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = PartnerKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("partner API key")

@@ -130,7 +130,7 @@ class ProjectViewSet(NestedResourcesMixin, viewsets.GenericViewSet):
 
     def list(self, request):
         """The purpose-built read path (`read_path.py`): the JSON of `ProjectListSerializer`
-        from plain rows in three queries, rendered by orjson."""
+        from one query (relations folded into JSON arrays by subqueries), rendered by orjson."""
         queryset = self.filter_queryset(read_path.visible_projects(request.user))
         rows = self.paginate_queryset(read_path.page_rows(queryset))
         body = {

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, CharField, DateTimeField, OuterRef, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -155,16 +156,25 @@ def _links(items) -> dict[tuple[str, str], int]:
     """(source, external id) → project id, for the items' external ids that exist."""
     ids = {item.external_id for item in items}
     sources = {item.source for item in items}
-    rows = ExternalId.objects.filter(external_id__in=ids, source__in=sources)
+    rows = ExternalId.objects.filter(external_id__in=_among(ids, "text"), source__in=sources)
     return {
         (source, external_id): pk for source, external_id, pk in rows.values_list("source", "external_id", "project")
     }
+
+
+def _among(values, db_type="bigint"):
+    """`values` for an `__in` lookup: on PostgreSQL one array parameter instead of one per value
+    (a 500-value IN list costs more to quote and to parse than the query itself)."""
+    if connection.vendor != "postgresql":
+        return values
+    return RawSQL(f"SELECT unnest(%s::{db_type}[])", (list(values),))  # noqa: S611 (a constant type name)
 
 
 def _current_content(project_ids) -> dict[int, Project]:
     """The projects with their tags, theme names and SDGs loaded (four queries for any number)."""
     if not project_ids:
         return {}
+    project_ids = _among(project_ids)
     projects = {project.pk: project for project in Project.objects.filter(pk__in=project_ids)}
     for project in projects.values():
         project.loaded_tags, project.loaded_themes, project.loaded_sdgs = set(), set(), set()
@@ -312,49 +322,96 @@ def _write_new(actor, ready, themes) -> None:
     projects = [project for _index, _item, project in ready]
     Project.objects.bulk_create(projects)
     now = timezone.now()
-    participations = [
-        Participation(
-            project=project,
-            party_id=project.lead_party_id,
-            role=ParticipationRole.LEAD,
-            status=ParticipationStatus.ACTIVE,
-            lead_accepted_at=now,
-            party_confirmed_at=now,
-            party_confirmed_by=actor,
-        )
-        for project in projects
-    ]
-    Participation.objects.bulk_create(participations)
-    tags = [
-        ProjectArticle(project=project, article=tag.article, is_primary=tag.is_primary, note=tag.note)
-        for _index, item, project in ready
-        for tag in item.article_tags or []
-    ]
-    ProjectArticle.objects.bulk_create(tags)
-    Project.themes.through.objects.bulk_create(
-        [Project.themes.through(project=p, theme=theme) for p in projects for theme in p.bulk_themes]
+    _insert_rows(
+        Participation,
+        [
+            {
+                "project_id": project.pk,
+                "party_id": project.lead_party_id,
+                "role": ParticipationRole.LEAD.value,
+                "status": ParticipationStatus.ACTIVE.value,
+                "lead_accepted_at": now,
+                "party_confirmed_at": now,
+                "party_confirmed_by_id": actor.pk,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for project in projects
+        ],
     )
-    Project.sdgs.through.objects.bulk_create(
-        [Project.sdgs.through(project=p, sdg_id=number) for p in projects for number in p.bulk_sdgs]
+    _insert_rows(
+        ProjectArticle,
+        [
+            {"project_id": project.pk, "article_id": tag.article.pk, "is_primary": tag.is_primary, "note": tag.note}
+            for _index, item, project in ready
+            for tag in item.article_tags or []
+        ],
     )
-    ExternalId.objects.bulk_create(
-        [ExternalId(project=project, source=item.source, external_id=item.external_id) for _i, item, project in ready]
+    _insert_rows(
+        Project.themes.through,
+        [{"project_id": p.pk, "theme_id": theme.pk} for p in projects for theme in p.bulk_themes],
+    )
+    _insert_rows(
+        Project.sdgs.through,
+        [{"project_id": p.pk, "sdg_id": number} for p in projects for number in p.bulk_sdgs],
+    )
+    _insert_rows(
+        ExternalId,
+        [
+            {"project_id": project.pk, "source": item.source, "external_id": item.external_id}
+            for _i, item, project in ready
+        ],
     )
     ids = [project.pk for project in projects]
     change_record_many(project_ids=ids)  # partners syncing see the new projects, in the same transaction
     # History rows are copied by the database from the rows just written (INSERT … SELECT): the
     # same rows `bulk_history_create` would make, without building thousands of model instances.
     for model in (Project, Participation, ProjectArticle):
-        rows = model.objects.filter(**{"pk__in" if model is Project else "project_id__in": ids})
+        rows = model.objects.filter(**{"pk__in" if model is Project else "project_id__in": _among(ids)})
         _history_from(model, rows, actor, now)
     historical_project = Project.history.model
     created = historical_project.objects.filter(id=OuterRef("project_id"), history_type="+").values("history_id")
     for name, column in (("themes", "theme_id"), ("sdgs", "sdg_id")):
         through = getattr(Project, name).through
-        rows = through.objects.filter(project_id__in=ids).values_list("id", "project_id", column, Subquery(created[:1]))
+        rows = through.objects.filter(project_id__in=_among(ids)).values_list(
+            "id", "project_id", column, Subquery(created[:1])
+        )
         _insert_select(
             apps.get_model("projects", f"HistoricalProject_{name}"), ["id", "project_id", column, "history_id"], rows
         )
+
+
+def _insert_rows(model, rows: list[dict]) -> None:
+    """Insert `rows` (dicts of the same attnames; every other column takes its field default).
+
+    On PostgreSQL one `INSERT … SELECT FROM unnest(…)` with an array per column: no model
+    instance and one parameter per column whatever the number of rows; elsewhere `bulk_create`.
+    Only for plain values (numbers, text, booleans, aware datetimes), as these tables hold."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows])
+        return
+    given = list(rows[0])
+    template = model(**rows[0])
+    fields, arrays = [], []
+    for column in model._meta.concrete_fields:
+        if column.primary_key:
+            continue
+        fields.append(column)
+        if column.attname in given:
+            arrays.append([row[column.attname] for row in rows])
+        else:
+            default = column.get_db_prep_save(column.pre_save(template, add=True), connection)
+            arrays.append([default] * len(rows))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column.column) for column in fields)
+    # Array types without their length (`varchar[]`, not `varchar(16)[]`): too long a text must
+    # fail as it would in a plain INSERT, not be cut silently by the cast.
+    unnest = ", ".join(f"%s::{column.db_type(connection).split('(')[0]}[]" for column in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({unnest})"  # noqa: S608
+    with connection.cursor() as cursor:  # table, columns and types from the model
+        cursor.execute(sql, arrays)
 
 
 def _history_from(model, rows, actor, now) -> None:

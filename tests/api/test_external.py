@@ -263,3 +263,91 @@ def test_bulk_echoes_only_string_keys(chn_key):
     row = response.json()["results"][0]
     assert (row["source"], row["external_id"], row["result"]) == ("erp", None, "error")
     assert "external_id" in row["problem"]["errors"]
+
+
+PLAIN = [
+    payload(),
+    payload(title="  Trimmed  ", places=" Nairobi ", funding_sources="", early_harvest=True, budget_restricted=False),
+    payload(
+        summary={"zh-hans": "摘要", "en": ""},
+        cooperation_mode="bilateral",
+        project_type="",
+        beneficiary_groups=["women", "msme"],
+        start_on="2026-01-01",
+        end_on=None,
+        budget=None,
+        lead_organization=None,
+        contact={"name": " Li Wei ", "email": "li.wei@example.org", "phone": "", "restricted": False},
+        articles=[{"framework": "degd-2023", "number": 7, "primary": True, "note": " why "}],
+    ),
+    payload(articles=[], themes=[], sdgs=[], countries=[], contact={}),
+    payload(budget={"amount": "12.5", "currency": "EUR"}, contact={"email": ""}),
+]
+UNUSUAL = [  # valid or not, the serializer decides: the plain path stands aside
+    payload(sdgs=["9"]),
+    payload(early_harvest="true"),
+    payload(budget={"amount": 1000, "currency": "USD"}),
+    payload(budget={"amount": "1e3", "currency": "USD"}),
+    payload(start_on="20260101"),
+    payload(start_on="2026-02-30"),
+    payload(themes=[""]),
+    payload(themes=["x" * 81]),
+    payload(countries=["CHINA"]),
+    payload(title={"en": "NUL \x00"}),
+    payload(title={"fr": "Titre"}),
+    payload(title=None),
+    payload(articles=[{"number": 999, "primary": True}]),
+    payload(articles=[{"number": True}]),
+    payload(contact={"email": "not an address"}),
+    payload(lead_party="CHN"),
+    payload(lead_organization=1),
+    payload(status="published"),
+    payload(cooperation_mode="solo"),
+    {"title": {"en": "No language"}},
+    "not an object",
+]
+
+
+@pytest.mark.parametrize("data", PLAIN + UNUSUAL)
+def test_the_plain_path_validates_exactly_as_the_serializer(data):
+    from projects.api.external import CatalogueWriteSerializer, article_catalogue, plain_content
+
+    catalogue = article_catalogue()
+    plain = plain_content(catalogue)(data)
+    serializer = CatalogueWriteSerializer(data=data, context={"articles": catalogue})
+    valid = serializer.is_valid()
+    if data not in PLAIN:
+        assert plain is None
+        return
+    assert plain is not None and valid, serializer.errors
+    assert plain == json_ready(serializer.validated_data)
+    expected = serializer.service_arguments(replace=True)
+    serializer._validated_data = plain
+    assert serializer.service_arguments(replace=True) == expected
+
+
+def json_ready(value):
+    """The serializer's validated data as plain dicts and lists (its nested OrderedDicts)."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_ready(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("data", "plain"),
+    [
+        ({"source": "erp", "external_id": " A-1 "}, {"source": "erp", "external_id": "A-1"}),
+        ({"source": "e r p", "external_id": "A-1"}, None),
+        ({"source": "erp", "external_id": "  "}, None),
+        ({"source": "erp", "external_id": 12}, None),
+    ],
+)
+def test_the_plain_key_is_the_key_serializer(data, plain):
+    from projects.api.external import ItemKeySerializer, plain_key
+
+    assert plain_key(data) == plain
+    if plain is not None:
+        serializer = ItemKeySerializer(data=data)
+        assert serializer.is_valid() and dict(serializer.validated_data) == plain
