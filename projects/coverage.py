@@ -5,34 +5,39 @@ Which projects count is decided by `CoverageFilter`, a subclass of the library's
 (party = lead or active participant; pillars through the article tags): a matrix cell links
 to the library page listing exactly the projects it counted.
 
-Every figure is a GROUP BY in the database over one "base" subquery (the filtered project
-ids), never a loop over projects: a constant number of queries whatever the data and the
-filters. The SQL only reads the base tables through that subquery, so the same statements
-can later read a materialized view instead.
+Two statements per scope, whatever the data and the filters (`projects.aggregates`): the
+structure (frameworks, pillars, articles, parties, SDGs and the state of the aggregate store,
+which also validates the filters' codes), then every figure and list. The figures come from
+the aggregate cube for the unfiltered view and any one filter (framework, party, SDG, mode or
+type, each with or without a status), and from GROUP BYs over the filtered base tables
+otherwise (a date range, two filters, or a cube older than `aggregates.STALE_AFTER` that misses
+changes); `Coverage.as_of` tells which.
 
 Scope: non-public statuses count only for coordinators; a restricted budget counts only for
 viewers who may see it (`projects.view_restricted`: coordinators, the lead party and active
-participants).
+participants). The cube holds every status and keeps restricted budgets apart (in total, and
+per party leading or taking part), so each viewer's statement adds only what they may see.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from types import SimpleNamespace
 
 import django_filters
-from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from framework.models import Article
-from registry.models import Party
+from config.i18n import TranslatedField
 
-from .choices import IN_REVIEW_STATUSES, PUBLIC_STATUSES, CooperationMode, ParticipationStatus, ProjectStatus
+from . import aggregates
+from .choices import IN_REVIEW_STATUSES, PUBLIC_STATUSES, CooperationMode, ProjectStatus
 from .filters import ProjectFilter
-from .models import Participation, Project, ProjectArticle, Theme, reporting_health
+from .models import Project
 
 FUNNEL = (
     ("submitted", _("Submitted"), IN_REVIEW_STATUSES),
@@ -40,7 +45,7 @@ FUNNEL = (
     ("ongoing", _("Ongoing"), (ProjectStatus.ONGOING,)),
     ("completed", _("Completed"), (ProjectStatus.COMPLETED,)),
 )
-TOP_THEMES = 10
+TOP_THEMES = aggregates.TOP_THEMES
 LINKED_FILTERS = ("framework", "status", "cooperation_mode", "project_type", "sdg")
 
 
@@ -48,11 +53,35 @@ def sees_everything(user) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.is_coordinator))
 
 
+def _loaded_choice(field, instances, key) -> None:
+    """Make a model choice field take its choices from `instances` (found by `key`, any case)
+    instead of querying: the structure statement already loaded them."""
+    lookup = {str(key(instance)).casefold(): instance for instance in instances}
+
+    def to_python(value):
+        if value in field.empty_values:
+            return None
+        match = lookup.get(str(value).strip().casefold())
+        if match is None:
+            raise ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return match
+
+    field.to_python = to_python
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    # Set past the setter (django-filter's wraps the list in a queryset iterator).
+    field._choices = field.widget.choices = empty + [
+        (field.prepare_value(obj), field.label_from_instance(obj)) for obj in instances
+    ]
+
+
 class CoverageFilter(ProjectFilter):
     """The library's filters (same names, same meaning) plus the published date range.
 
     `status` offers every status to coordinators and only the public ones to others; it is
     applied by `coverage()` itself, because the funnel needs the projects of every status.
+    Framework, party and SDG codes are checked against the structure loaded in one statement.
     """
 
     q = pillar = article = article_id = early_harvest = sort = None
@@ -77,6 +106,13 @@ class CoverageFilter(ProjectFilter):
             framework, articles = self._structure()
             self.structure_framework = framework
             self.structure_articles = {article.number: article for article in articles}
+            loaded = self.structure
+            by_code, by_number = attrgetter("code"), attrgetter("number")
+            frameworks = sorted(loaded.frameworks, key=lambda f: f.code)
+            frameworks.sort(key=lambda f: (not f.is_primary, -(f.adopted_on or date.min).toordinal()))
+            _loaded_choice(form.fields["framework"], frameworks, by_code)
+            _loaded_choice(form.fields["party"], sorted(loaded.parties, key=by_code), by_code)
+            _loaded_choice(form.fields["sdg"], sorted(loaded.sdgs, key=by_number), by_number)
             if not sees_everything(self.request.user):
                 form.fields["status"].choices = [form.fields["status"].choices[0]] + [
                     (status.value, status.label) for status in PUBLIC_STATUSES
@@ -84,6 +120,18 @@ class CoverageFilter(ProjectFilter):
             for name in ("published_from", "published_to"):
                 form.fields[name].widget.input_type = "date"
         return self._form
+
+    def _structure(self):
+        """The framework asked for (or the primary one) and its articles, as `ProjectFilter`
+        chooses them, from the one structure statement (`self.structure`)."""
+        code = str(self.data.get("framework") or "").strip()
+        self.structure = loaded = aggregates.structure_load(code)
+        chosen = [f for f in loaded.frameworks if code and f.code.casefold() == code.casefold()]
+        framework = (chosen or [f for f in loaded.frameworks if f.is_primary] or [None])[0]
+        if framework is None:
+            return None, []
+        articles = sorted((a for a in loaded.articles if a.framework_id == framework.pk), key=lambda a: a.number)
+        return framework, articles
 
     def filter_nothing(self, queryset, name, value):
         return queryset
@@ -114,6 +162,38 @@ class Coverage:
     linkable: bool
     scope_party: object = None
     notes: list = field(default_factory=list)
+    as_of: datetime | None = None  # when the aggregates read were computed; None: computed now
+
+
+class ListedProject:
+    """A project in a dashboard list (early harvest, reporting overdue): what the lists show,
+    without building a model instance for each of thousands of rows."""
+
+    __slots__ = ("lead_party", "pk", "reference_code", "status", "title_en", "title_zh_hans")
+    title = TranslatedField()
+
+    def __init__(self, pk, reference_code, title_en, title_zh_hans, status, lead_party):
+        self.pk, self.reference_code, self.status, self.lead_party = pk, reference_code, status, lead_party
+        self.title_en, self.title_zh_hans = title_en or "", title_zh_hans or ""
+
+    @property
+    def id(self):
+        return self.pk
+
+    def __str__(self):
+        return self.reference_code or self.title or f"#{self.pk}"
+
+    def __eq__(self, other):
+        return isinstance(other, ListedProject | Project) and other.pk == self.pk
+
+    def __hash__(self):
+        return hash(self.pk)
+
+    def get_absolute_url(self):
+        return reverse("projects:detail", kwargs={"pk": self.pk})
+
+    def get_status_display(self):
+        return ProjectStatus(self.status).label
 
 
 def coverage_filter(data, *, user) -> CoverageFilter:
@@ -131,32 +211,46 @@ def coverage(filterset: CoverageFilter, *, user, party=None) -> Coverage:
     articles = filterset.structure_articles
     pillars = sorted({a.pillar.number: a.pillar for a in articles.values() if a.pillar_id}.items())
 
-    filtered = filterset.qs  # every status; the status filter is applied below
+    filtered = filterset.qs  # every status; the status filter is applied by the figures' statement
     if party is not None:
         filtered = filterset.filter_party(filtered, "party", party)
     status = cleaned.get("status") or ""
     if not everything:
         filtered = filtered.filter(status__in=PUBLIC_STATUSES)
-    counted = filtered.filter(status=status) if status else filtered.filter(status__in=PUBLIC_STATUSES)
+    projects_sql, projects_params = filtered.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
+    loaded = filterset.structure
+    dimension = _cube_dimension(cleaned, party, status) if loaded.cube_usable() else None
+    budget_party = getattr(user, "party_id", None) if user.is_authenticated else None
+    rows = aggregates.figures_fetch(
+        aggregates.FigureQuery(
+            projects_sql=projects_sql,
+            projects_params=projects_params,
+            counted=[status] if status else list(PUBLIC_STATUSES),
+            funnel=list(ProjectStatus.values) if everything else list(PUBLIC_STATUSES),
+            dimension=dimension,
+            every_budget=everything,
+            budget_party_id=None if everything else budget_party,
+        )
+    )
+    figures = _read(rows, loaded, framework)
 
-    structure = _structure_counts(counted, framework)
-    parties = _parties(structure)
+    parties = [(code, code) for code in sorted(figures["party"])]
     # The library takes one party: with a party filter or a party view, only that party's
     # cells (and the rows, through that party) can be listed exactly.
     restricting = {p.code for p in (party, cleaned.get("party")) if p is not None}
     linkable = _linkable(cleaned, status) and len(restricting) <= 1
-    base_query = _link_query(cleaned)
+    base_query = _library_prefix(_link_query(cleaned))
     only = next(iter(restricting), None)
     matrix = []
     for number, pillar in pillars:
         cells = []
         for code, _name in parties:
-            count = structure["cell"].get((pillar.pk, code), 0)
+            count = figures["cell"].get((pillar.pk, code), 0)
             url = None
             if count and linkable and only in (None, code):
                 url = _library_url(base_query, pillar=number, party=code)
             cells.append({"party": code, "count": count, "url": url})
-        total = structure["pillar"].get(pillar.pk, 0)
+        total = figures["pillar"].get(pillar.pk, 0)
         row_url = _library_url(base_query, pillar=number, party=only) if total and linkable else None
         matrix.append({"pillar": pillar, "number": number, "cells": cells, "total": total, "url": row_url})
 
@@ -166,107 +260,142 @@ def coverage(filterset: CoverageFilter, *, user, party=None) -> Coverage:
         parties=parties,
         matrix=matrix,
         party_totals=[
-            {"party": code, "count": structure["party"].get(code, 0), "iso_numeric": structure["numeric"].get(code, "")}
+            {"party": code, "count": figures["party"][code], "iso_numeric": figures["numeric"].get(code, "")}
             for code, _name in parties
         ],
-        total=structure["all"],
+        total=figures["all"],
         articles=[
             {
                 "article": article,
-                "projects": structure["article"].get(article.pk, 0),
-                "parties": structure["article_parties"].get(article.pk, 0),
-                "gap": not structure["article"].get(article.pk, 0),
+                "projects": figures["article"].get(article.pk, 0),
+                "parties": figures["article_parties"].get(article.pk, 0),
+                "gap": not figures["article"].get(article.pk, 0),
             }
             for _number, article in sorted(articles.items())
         ],
-        funnel=_funnel(filtered if everything else filtered.filter(status__in=PUBLIC_STATUSES), everything),
-        quarters=_quarters(counted),
-        budgets=_budgets(counted, framework, user),
-        themes=list(
-            Theme.objects.filter(projects__in=counted.values("pk"))
-            .values("name")
-            .annotate(count=Count("projects"))
-            .order_by("-count", "name")[:TOP_THEMES]
-        ),
-        modes=_modes(counted),
-        early_harvest=list(
-            counted.filter(early_harvest=True).select_related("lead_party").order_by("reference_code", "pk")
-        ),
-        **_health(counted),
+        funnel=_funnel(figures["status"], everything),
+        quarters=figures["quarters"],
+        budgets=figures["budgets"] if framework is not None else [],
+        themes=figures["themes"],
+        modes=[
+            {"mode": value, "label": label, "count": figures["mode"].get(value, 0)}
+            for value, label in CooperationMode.choices
+        ],
+        early_harvest=figures["early"],
+        health=figures["health"],
+        red_projects=figures["red"],
         linkable=linkable,
         scope_party=party,
+        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension is not None else None,
     )
 
 
-def _base_sql(queryset):
-    """SQL and parameters of the ids and lead parties of `queryset` (a subquery)."""
-    return queryset.order_by().values("id", "lead_party_id").query.sql_with_params()
+def _cube_dimension(cleaned, party, status) -> tuple | None:
+    """The cube's (dim, value) holding these filters, or None when it holds none (a date range,
+    or two filters: the cube holds each dimension for the public statuses, and the unfiltered
+    figures for each status)."""
+    if cleaned.get("published_from") or cleaned.get("published_to"):
+        return None
+    chosen = set()
+    parties = {p.pk for p in (party, cleaned.get("party")) if p is not None}
+    if len(parties) > 1:
+        return None
+    if parties:
+        chosen.add(("party", str(parties.pop())))
+    if cleaned.get("framework"):
+        chosen.add(("framework", str(cleaned["framework"].pk)))
+    if cleaned.get("sdg"):
+        chosen.add(("sdg", str(cleaned["sdg"].pk)))
+    for name in ("cooperation_mode", "project_type"):
+        if cleaned.get(name):
+            chosen.add((name, cleaned[name]))
+    if len(chosen) > 1 or (chosen and status):
+        return None
+    return chosen.pop() if chosen else ("", "")
 
 
-def _structure_counts(counted, framework) -> dict:
-    """The matrix, its totals and the article coverage in one statement (UNION ALL of GROUP BYs).
-
-    `pairs` is every (project, party) with the party leading or actively taking part; `tags`
-    every (project, article, pillar) of the framework. Counts are DISTINCT projects (or
-    parties), so a project tagged to two articles of one pillar counts once in that pillar.
-    """
-    result = {"cell": {}, "pillar": {}, "party": {}, "numeric": {}, "all": 0, "article": {}, "article_parties": {}}
-    if framework is None:
-        return result
-    base_sql, base_params = _base_sql(counted)
-    party_table = Party._meta.db_table
-    sql = f"""
-        WITH base AS ({base_sql}),
-        pairs AS (
-            SELECT base.id AS project_id, base.lead_party_id AS party_id FROM base
-            UNION
-            SELECT pt.project_id, pt.party_id FROM {Participation._meta.db_table} pt
-            WHERE pt.status = %s AND pt.project_id IN (SELECT id FROM base)
+def _read(rows, loaded, framework) -> dict:
+    """The statement's rows as the figures: counts by key, budgets, lists of projects."""
+    parties = {p.pk: p for p in loaded.parties}
+    pillar_numbers = {p.pk: p.number for p in loaded.pillars if framework and p.framework_id == framework.pk}
+    fw = framework.pk if framework else None
+    result = {
+        "cell": {},
+        "pillar": {},
+        "party": {},
+        "numeric": {},
+        "all": 0,
+        "article": {},
+        "article_parties": {},
+        "status": {},
+        "mode": {},
+    }
+    quarters, themes, budgets, early, red = [], [], defaultdict(lambda: [Decimal(0), 0]), [], []
+    health = defaultdict(lambda: {"green": 0, "amber": 0, "red": 0})
+    for kind, k1, k2, s, n, amount, title_en, title_zh, status in rows:
+        n = int(n or 0)
+        if kind == "cell":
+            if k1 in pillar_numbers and n:
+                result["cell"][(k1, parties[k2].code)] = n
+        elif kind == "pillar":
+            result["pillar"][k1] = n
+        elif kind == "party":
+            if k1 == fw and n:
+                result["party"][parties[k2].code] = n
+                result["numeric"][parties[k2].code] = parties[k2].iso_numeric or ""
+        elif kind == "all":
+            if k1 == fw:
+                result["all"] = n
+        elif kind in ("article", "article_parties"):
+            result[kind][k1] = n
+        elif kind in ("status", "mode"):
+            result[kind][s] = n
+        elif kind == "quarter" and n:
+            quarters.append({"label": f"{k1} Q{k2}", "year": int(k1), "quarter": int(k2), "count": n})
+        elif kind == "theme":
+            themes.append((k2, {"name": s, "count": n}))
+        elif kind in ("budget", "budget_party") and n:
+            if k1 == 0 or k1 in pillar_numbers:
+                total = budgets[(pillar_numbers.get(k1), s)]
+                total[0] += Decimal(str(amount))
+                total[1] += n
+        elif kind == "health":
+            health[parties[k1].code][s] = n
+        elif kind in ("early", "red"):
+            project = ListedProject(k1, s, title_en, title_zh, status, parties[k2])
+            (early if kind == "early" else red).append(project)
+    result["quarters"] = sorted(quarters, key=lambda q: (q["year"], q["quarter"]))
+    result["themes"] = [theme for _rank, theme in sorted(themes, key=lambda pair: pair[0])]
+    result["budgets"] = sorted(
+        (
+            {"pillar": pillar, "currency": currency, "amount": amount.quantize(Decimal("0.01")), "projects": n}
+            for (pillar, currency), (amount, n) in budgets.items()
         ),
-        tags AS (
-            SELECT DISTINCT t.project_id, a.id AS article_id, a.pillar_id
-            FROM {ProjectArticle._meta.db_table} t JOIN {Article._meta.db_table} a ON a.id = t.article_id
-            WHERE a.framework_id = %s AND t.project_id IN (SELECT id FROM base)
-        )
-        SELECT 'cell', tags.pillar_id, p.code, COUNT(DISTINCT tags.project_id), NULL
-            FROM tags JOIN pairs ON pairs.project_id = tags.project_id JOIN {party_table} p ON p.id = pairs.party_id
-            WHERE tags.pillar_id IS NOT NULL GROUP BY tags.pillar_id, p.code
-        UNION ALL
-        SELECT 'pillar', tags.pillar_id, NULL, COUNT(DISTINCT tags.project_id), NULL
-            FROM tags WHERE tags.pillar_id IS NOT NULL GROUP BY tags.pillar_id
-        UNION ALL
-        SELECT 'party', NULL, p.code, COUNT(DISTINCT tags.project_id), p.iso_numeric
-            FROM tags JOIN pairs ON pairs.project_id = tags.project_id JOIN {party_table} p ON p.id = pairs.party_id
-            WHERE tags.pillar_id IS NOT NULL GROUP BY p.code, p.iso_numeric
-        UNION ALL
-        SELECT 'all', NULL, NULL, COUNT(DISTINCT tags.project_id), NULL FROM tags WHERE tags.pillar_id IS NOT NULL
-        UNION ALL
-        SELECT 'article', tags.article_id, NULL, COUNT(DISTINCT tags.project_id), NULL
-            FROM tags GROUP BY tags.article_id
-        UNION ALL
-        SELECT 'article_parties', tags.article_id, NULL, COUNT(DISTINCT pairs.party_id), NULL
-            FROM tags JOIN pairs ON pairs.project_id = tags.project_id GROUP BY tags.article_id
-    """  # noqa: S608 - table names come from the models, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*base_params, ParticipationStatus.ACTIVE, framework.pk])
-        for kind, key, code, count, numeric in cursor.fetchall():
-            if kind == "cell":
-                result["cell"][(key, code)] = count
-            elif kind == "pillar":
-                result["pillar"][key] = count
-            elif kind == "party":
-                result["party"][code] = count
-                result["numeric"][code] = numeric or ""
-            elif kind == "all":
-                result["all"] = count
-            else:
-                result[kind][key] = count
+        key=lambda row: (row["pillar"] is None, row["pillar"] or 0, row["currency"]),
+    )
+    # Sorted here rather than in SQL (thousands of rows): by reference code (missing ones last, as
+    # PostgreSQL sorts them) and id; the overdue ones by lead party first.
+    result["early"] = sorted(early, key=_listed_order)
+    result["red"] = sorted(red, key=lambda project: (project.lead_party.code, *_listed_order(project)))
+    result["health"] = [{"party": code, **counts} for code, counts in sorted(health.items())]
     return result
 
 
-def _parties(structure) -> list:
-    """The matrix columns: parties with at least one counted project, by code."""
-    return [(code, code) for code in sorted(structure["party"])]
+def _listed_order(project) -> tuple:
+    return (project.reference_code is None, project.reference_code or "", project.pk)
+
+
+def _funnel(counts, everything) -> list:
+    stages = []
+    for key, label, statuses in FUNNEL:
+        if key == "submitted" and not everything:
+            continue
+        stages.append({"stage": key, "label": label, "count": sum(counts.get(s, 0) for s in statuses)})
+    reached = 0
+    for stage in reversed(stages):  # a completed project has been submitted, published and ongoing
+        reached += stage["count"]
+        stage["reached"] = reached
+    return stages
 
 
 def _linkable(cleaned, status) -> bool:
@@ -286,112 +415,13 @@ def _link_query(cleaned) -> dict:
     return query
 
 
-def _library_url(base_query, **extra) -> str:
-    from django.urls import reverse
-
-    query = {**base_query, **{key: value for key, value in extra.items() if value is not None}}
-    return f"{reverse('projects:library')}?{urlencode(query)}"
+def _library_prefix(base_query) -> str:
+    """The library's URL with the page's filters, to which `_library_url` adds a cell's."""
+    return f"{reverse('projects:library')}?{urlencode(base_query)}"
 
 
-def _funnel(queryset, everything) -> list:
-    counts = dict(queryset.order_by().values_list("status").annotate(count=Count("pk")))
-    stages = []
-    for key, label, statuses in FUNNEL:
-        if key == "submitted" and not everything:
-            continue
-        stages.append({"stage": key, "label": label, "count": sum(counts.get(s, 0) for s in statuses)})
-    reached = 0
-    for stage in reversed(stages):  # a completed project has been submitted, published and ongoing
-        reached += stage["count"]
-        stage["reached"] = reached
-    return stages
-
-
-def _quarters(counted) -> list:
-    rows = (
-        counted.filter(published_at__isnull=False)
-        .annotate(year=ExtractYear("published_at"), quarter=ExtractQuarter("published_at"))
-        .values("year", "quarter")
-        .annotate(count=Count("pk"))
-        .order_by("year", "quarter")
-    )
-    return [{"label": f"{row['year']} Q{row['quarter']}", **row} for row in rows]
-
-
-def _budget_visible(user):
-    """Restricted budgets only for those who may see them (`projects.view_restricted`)."""
-    if sees_everything(user):
-        return Q()
-    visible = Q(budget_restricted=False)
-    party_id = getattr(user, "party_id", None) if user.is_authenticated else None
-    if party_id:
-        active = Participation.objects.filter(
-            project=OuterRef("pk"), party_id=party_id, status=ParticipationStatus.ACTIVE
-        )
-        visible |= Q(lead_party_id=party_id) | Exists(active)
-    return visible
-
-
-def _budgets(counted, framework, user) -> list:
-    """Budget sums per pillar and currency (never across currencies), and per currency over all
-    counted projects (a project in two pillars counts once in the "all" row)."""
-    if framework is None:
-        return []
-    shown = counted.filter(_budget_visible(user), budget_amount__isnull=False)
-    base_sql, base_params = shown.order_by().values("id", "budget_amount", "budget_currency").query.sql_with_params()
-    from framework.models import Pillar
-
-    sql = f"""
-        WITH base AS ({base_sql}),
-        pp AS (
-            SELECT DISTINCT t.project_id, a.pillar_id
-            FROM {ProjectArticle._meta.db_table} t JOIN {Article._meta.db_table} a ON a.id = t.article_id
-            WHERE a.framework_id = %s AND a.pillar_id IS NOT NULL AND t.project_id IN (SELECT id FROM base)
-        )
-        SELECT pl.number, base.budget_currency, SUM(base.budget_amount), COUNT(*)
-            FROM pp JOIN base ON base.id = pp.project_id JOIN {Pillar._meta.db_table} pl ON pl.id = pp.pillar_id
-            GROUP BY pl.number, base.budget_currency
-        UNION ALL
-        SELECT NULL, base.budget_currency, SUM(base.budget_amount), COUNT(*) FROM base GROUP BY base.budget_currency
-    """  # noqa: S608 - table names come from the models, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*base_params, framework.pk])
-        rows = cursor.fetchall()
-    result = [
-        {
-            "pillar": number,
-            "currency": currency,
-            "amount": Decimal(str(amount)).quantize(Decimal("0.01")),
-            "projects": n,
-        }
-        for number, currency, amount, n in rows
-    ]
-    return sorted(result, key=lambda row: (row["pillar"] is None, row["pillar"] or 0, row["currency"]))
-
-
-def _modes(counted) -> list:
-    counts = dict(counted.order_by().values_list("cooperation_mode").annotate(count=Count("pk")))
-    return [{"mode": value, "label": label, "count": counts.get(value, 0)} for value, label in CooperationMode.choices]
-
-
-def _health(counted) -> dict:
-    """Reporting health of the counted ongoing projects, per lead party (the party that reports)."""
-    ongoing = (
-        counted.filter(status=ProjectStatus.ONGOING)
-        .with_reporting()
-        .select_related("lead_party")
-        .order_by("lead_party__code", "reference_code", "pk")
-    )
-    per_party = defaultdict(lambda: {"green": 0, "amber": 0, "red": 0})
-    red = []
-    for project in ongoing:
-        health = reporting_health(
-            status=project.status,
-            last_report_on=project.last_report_on,
-            has_overdue_milestone=project.has_overdue_milestone,
-            started_on=project.start_on,
-        )
-        per_party[project.lead_party.code][health.value] += 1
-        if health == "red":
-            red.append(project)
-    return {"health": [{"party": code, **counts} for code, counts in sorted(per_party.items())], "red_projects": red}
+def _library_url(prefix: str, **extra) -> str:
+    """`prefix` and then `extra` (whose keys are not among the page's filters): the path and the
+    filters are encoded once per scope, not once per cell (a thousand cells or more)."""
+    rest = urlencode({name: value for name, value in extra.items() if value is not None})
+    return f"{prefix}&{rest}" if not prefix.endswith("?") and rest else f"{prefix}{rest}"

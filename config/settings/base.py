@@ -255,6 +255,8 @@ CELERY_BEAT_SCHEDULE = {
     # Sync feed: tombstones older than FEED_TOMBSTONE_RETENTION, idempotency keys past 24 hours.
     "feed-prune": {"task": "feed.tasks.feed_prune_task", "schedule": 3600.0},
     "prune-idempotency-keys": {"task": "registry.tasks.prune_idempotency_records_task", "schedule": 3600.0},
+    # Dashboard aggregates: the figures of the projects changed since the last run (projects.aggregates).
+    "coverage-refresh": {"task": "projects.tasks.coverage_refresh_task", "schedule": 20.0},
 }
 NOTIFICATIONS_SWEEP_GRACE = env_int("NOTIFICATIONS_SWEEP_GRACE", 120)
 # The address in links sent by e-mail (no request to build them from in a worker).

@@ -4,8 +4,14 @@ Open to everyone, like the library: anonymous callers, officers and partner syst
 aggregates of published, ongoing and completed projects, with restricted budgets left out
 unless their party leads or takes part in the project; coordinators may also ask for other
 statuses and see every budget. Invalid filters are a 400 problem with the field messages.
+
+Freshness: `as_of` is when the figures were computed and `source` where from: "aggregates"
+(the store refreshed every 20 s after changes, `projects.aggregates`; at most a minute behind,
+usually seconds) or "live" (computed from the base tables for this request: filter combinations
+the store does not hold, or a store that fell behind).
 """
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view
@@ -35,6 +41,11 @@ PARAMETERS = [
 @extend_schema(
     operation_id="coverage",
     summary="Coverage of the framework: pillar × party matrix, articles, funnel, quarters, budgets, health",
+    description=(
+        "`as_of` (ISO 8601) is when the figures were computed, `source` where from: `aggregates` (the "
+        "pre-aggregated store, refreshed every 20 s after changes: a change shows within a minute) or "
+        "`live` (computed from the projects for this request: filter combinations the store does not hold)."
+    ),
     parameters=PARAMETERS,
     responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="An invalid filter (problem+json).")},
     tags=["coverage"],
@@ -49,6 +60,8 @@ def coverage_view(request):
 
 def as_json(scope) -> dict:
     return {
+        "as_of": (scope.as_of or timezone.now()).isoformat(),
+        "source": "live" if scope.as_of is None else "aggregates",
         "framework": scope.framework.code if scope.framework else None,
         "matrix": {
             "parties": [code for code, _name in scope.parties],
