@@ -206,3 +206,15 @@ def test_the_dashboard_date_range_still_works(projects, coordinator_client):
     response = coordinator_client.get(URL, {"published_from": "2025-05-01"})
     assert response.context["scopes"][0].total == 2
     assert 'type="date" name="published_from" value="2025-05-01"' in response.content.decode()
+
+
+def test_the_page_says_how_fresh_the_aggregates_are(projects, coordinator_client):
+    from projects.tasks import coverage_refresh_task
+
+    assert "data-as-of" not in coordinator_client.get(URL).content.decode()  # computed live: now
+    coverage_refresh_task()
+    page = coordinator_client.get(URL).content.decode()
+    assert "data-as-of" in page and "Figures as of" in page
+    coordinator_client.cookies["opl_language"] = "zh-hans"
+    chinese = coordinator_client.get(URL).content.decode()
+    assert "data-as-of" in chinese and "数据截至" in chinese
