@@ -20,10 +20,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feed.services import change_record_many
+from feed.services import change_record_created
 from registry.models import Party
 
-from ..choices import ParticipationRole, ParticipationStatus
+from ..choices import PUBLIC_STATUSES, ParticipationRole, ParticipationStatus
 from ..models import ExternalId, Participation, Project, ProjectArticle, Theme
 from .editing import (
     CONTENT_FIELDS,
@@ -363,7 +363,10 @@ def _write_new(actor, ready, themes) -> None:
         ],
     )
     ids = [project.pk for project in projects]
-    change_record_many(project_ids=ids)  # partners syncing see the new projects, in the same transaction
+    # Partners syncing see the new projects (their lead party, the only participation), in the same transaction.
+    change_record_created(
+        audiences={project.pk: (project.status in PUBLIC_STATUSES, {project.lead_party_id}) for project in projects}
+    )
     # History rows are copied by the database from the rows just written (INSERT … SELECT): the
     # same rows `bulk_history_create` would make, without building thousands of model instances.
     for model in (Project, Participation, ProjectArticle):

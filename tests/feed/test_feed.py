@@ -274,3 +274,20 @@ def test_projects_created_by_the_bulk_upsert_reach_the_feed(chn_system, ken_syst
     created = set(ExternalId.objects.filter(source="chn-db").values_list("project_id", flat=True))
     assert {entry["id"] for entry in follow(chn_system, chn_cursor)[0]} == created
     assert follow(ken_system, ken_cursor)[0] == []  # drafts of another party
+
+
+def test_recording_new_projects_directly_matches_the_general_path(officer):
+    """`change_record_created` (the bulk upsert's shortcut) records what `change_record_many` would."""
+    from feed.models import FeedScope
+    from feed.services import change_record_created, change_record_many
+
+    general, direct = draft_project(officer=officer), draft_project(officer=officer)
+    FeedChange.objects.all().delete()
+    FeedScope.objects.all().delete()  # as if neither had been recorded yet
+    with transaction.atomic():
+        change_record_many(project_ids=[general.pk])
+        change_record_created(audiences={direct.pk: (False, {direct.lead_party_id})})
+    changes = {c.project_id: (c.public, c.parties) for c in FeedChange.objects.all()}
+    scopes = {s.project_id: (s.public, s.parties) for s in FeedScope.objects.all()}
+    assert changes[general.pk] == changes[direct.pk] == scopes[general.pk] == scopes[direct.pk]
+    assert changes[direct.pk] == (False, f",{officer.party_id},")
