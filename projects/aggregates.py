@@ -31,7 +31,7 @@ combinations the cube does not hold): a change shows within `STALE_AFTER` second
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,6 +41,7 @@ from framework.models import Article, Framework, Pillar
 from registry.models import Party
 
 from .choices import PUBLIC_STATUSES, ParticipationStatus
+from .exports import cells
 from .models import Milestone, Participation, ProgressReport, Project, ProjectArticle, Sdg, Theme
 
 STALE_AFTER = 30  # seconds a cube that misses some changes is still read
@@ -60,11 +61,17 @@ FIGURE_COLUMNS = (
     "budget_amount",
     "budget_currency",
     "budget_restricted",
+    "early_harvest",
 )
 PLURALS = {"framework": "frameworks", "pillar": "pillars", "article": "articles", "party": "parties", "sdg": "sdgs"}
 TOP_THEMES = 10
-LIST_COLUMNS = ("reference_code", "title_en", "title_zh_hans", "early_harvest", "start_on")
+LIST_COLUMNS = ("reference_code", "title_en", "title_zh_hans", "start_on")
 PROJECT_COLUMNS = FIGURE_COLUMNS + LIST_COLUMNS
+# The snapshot's reporting-health columns: the last report (else the start date, else NO_DATE),
+# the first milestone not done, and the health they gave on the state's `health_day`.
+HEALTH_COLUMNS = ("health_ref", "due_first", "health")
+NO_DATE = date(1, 1, 1)  # no report and no start date: as overdue as can be
+LIST_LIMIT = 50  # projects per dashboard list (early harvest, reporting overdue); the library has them all
 
 
 # --- Reading: the structure (query 1) ------------------------------------------------------------
@@ -83,9 +90,12 @@ class Structure:
     refreshed_at: float | None = None
     last_change_id: int = 0
     latest_change_id: int = 0
+    health_day: str = ""
 
     def cube_usable(self, now: float | None = None) -> bool:
-        if self.refreshed_at is None:
+        """Read the cube while it misses no change, or for `STALE_AFTER` seconds after it began
+        to; never once the day its reporting health was computed for is over."""
+        if self.refreshed_at is None or self.health_day != timezone.localdate().isoformat():
             return False
         if self.last_change_id == self.latest_change_id:
             return True
@@ -119,19 +129,37 @@ def structure_load(framework_code: str) -> Structure:
         "CAST((SELECT refreshed_at FROM projects_coverage_state WHERE id = 1) AS varchar(64))",
         "CAST((SELECT last_change_id FROM projects_coverage_state WHERE id = 1) AS varchar(64))",
         "CAST((SELECT MAX(id) FROM feed_feedchange) AS varchar(64))",
+        "(SELECT health_day FROM projects_coverage_state WHERE id = 1)",
     ]
     selects.append(f"SELECT 'state', {', '.join(state + ['NULL'] * (width - len(state)))}")
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         rows = cursor.fetchall()
-    models = {kind: model for kind, model, _where, _params in parts}
     loaded = Structure()
+    state = next(row for row in rows if row[0] == "state")
+    rows = [row for row in rows if row[0] != "state"]
+    loaded.refreshed_at = float(state[1]) if state[1] is not None else None
+    loaded.last_change_id = int(state[2] or 0)
+    loaded.latest_change_id = int(state[3] or 0)
+    loaded.health_day = state[4] or ""
+    _catalogue_parse(loaded, rows, {kind: model for kind, model, _where, _params in parts}, framework_code)
+    return loaded
+
+
+# The catalogue as last parsed, per framework asked for: the rows are read on every request (in
+# the one statement), but building ~300 model instances from them costs more than the statement;
+# identical rows give the same instances again.
+_PARSED: dict = {}
+
+
+def _catalogue_parse(loaded: Structure, rows: list, models: dict, framework_code: str) -> None:
+    key = framework_code.strip().upper()
+    previous = _PARSED.get(key)
+    if previous is not None and previous[0] == rows:
+        for plural, instances in previous[1].items():
+            setattr(loaded, plural, list(instances))
+        return
     for kind, *values in rows:
-        if kind == "state":
-            loaded.refreshed_at = float(values[0]) if values[0] is not None else None
-            loaded.last_change_id = int(values[1] or 0)
-            loaded.latest_change_id = int(values[2] or 0)
-            continue
         fields = models[kind]._meta.concrete_fields
         parsed = [None if value is None else f.to_python(value) for f, value in zip(fields, values, strict=False)]
         instance = models[kind].from_db("default", [f.attname for f in fields], parsed)
@@ -140,7 +168,9 @@ def structure_load(framework_code: str) -> Structure:
     for article in loaded.articles:
         if article.pillar_id:
             article.pillar = pillars[article.pillar_id]
-    return loaded
+    if len(_PARSED) > 32:  # codes asked for that do not exist: each has its own key
+        _PARSED.clear()
+    _PARSED[key] = (rows, {plural: list(getattr(loaded, plural)) for plural in PLURALS.values()})
 
 
 # --- The figures' rows, from the base tables -------------------------------------------------------
@@ -154,13 +184,40 @@ SNAPSHOTS = {
 }
 
 
-def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool) -> str:
-    """CTEs `p` (the projects), `pairs` (project, party leading or active), `tags` (project,
-    article, pillar, framework), `sdgs`, `themes`, `d` (a project per dimension value) and the
-    distinct (project, pillar) `pp` and (project, framework with a pillar) `pf`; from the base
-    tables, or from the snapshot the cube was computed from (`snapshot`)."""
+def _health_inputs(alias: str) -> tuple[str, list]:
+    """`health_ref` and `due_first` of the ongoing projects `alias` (NULL for the others), each
+    from an index lookup per project."""
+    return (
+        f"""CASE WHEN {alias}.status = 'ongoing' THEN COALESCE(
+                (SELECT MAX(r.submitted_on) FROM {ProgressReport._meta.db_table} r WHERE r.project_id = {alias}.id),
+                {alias}.start_on, %s) END AS health_ref,
+            CASE WHEN {alias}.status = 'ongoing' THEN (
+                SELECT MIN(m.due_on) FROM {Milestone._meta.db_table} m
+                WHERE m.project_id = {alias}.id AND m.done_on IS NULL) END AS due_first""",
+        [NO_DATE],
+    )
+
+
+def _health_case(alias: str, today: date) -> tuple[str, list]:
+    """The reporting health on `today` from the inputs (as `models.reporting_health` decides it)."""
+    from .models import HEALTH_AMBER_AFTER, HEALTH_RED_AFTER
+
+    return (
+        f"""CASE WHEN {alias}.status <> 'ongoing' THEN '' WHEN {alias}.due_first < %s THEN 'red'
+            WHEN {alias}.health_ref < %s THEN 'red' WHEN {alias}.health_ref < %s THEN 'amber' ELSE 'green' END""",
+        [today, today - HEALTH_RED_AFTER, today - HEALTH_AMBER_AFTER],
+    )
+
+
+def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date | None = None) -> tuple[str, list]:
+    """CTEs `p` (the projects), `ph` (them with their reporting health), `pairs` (project, party
+    leading or active), `tags` (project, article, pillar, framework), `sdgs`, `themes`, `d` (a
+    project per dimension value) and the distinct (project, pillar) `pp` and (project, framework
+    with a pillar) `pf`; from the base tables (the health as on `today`), or from the snapshot the
+    cube was computed from (`snapshot`). Returns the SQL and the parameters that follow `p`'s."""
     if snapshot:
         sources = {name: f"{sql} WHERE project_id IN (SELECT id FROM p)" for name, sql in SNAPSHOTS.items()}
+        healthy, health_params = "SELECT * FROM p", []
     else:
         sources = {
             "pairs": f"""SELECT p.id AS project_id, p.lead_party_id AS party_id FROM p
@@ -175,28 +232,35 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool) -> str:
             "themes": f"SELECT project_id, theme_id FROM {Project.themes.through._meta.db_table} "
             "WHERE project_id IN (SELECT id FROM p)",
         }
-    cols = ", ".join(f"p.{name}" for name in FIGURE_COLUMNS)
-    d = [f"SELECT '' AS dim, '' AS value, {cols} FROM p"]
+        inputs, input_params = _health_inputs("p")
+        case, case_params = _health_case("q", today or timezone.localdate())
+        healthy = f"SELECT q.*, {case} AS health FROM (SELECT p.*, {inputs} FROM p) q"
+        health_params = case_params + input_params
+    cols = ", ".join(f"x.{name}" for name in (*FIGURE_COLUMNS, "health"))
+    d = [f"SELECT '' AS dim, '' AS value, {cols} FROM ph x"]
     if dims:
         d += [
-            f"SELECT 'cooperation_mode', p.cooperation_mode, {cols} FROM p WHERE p.cooperation_mode <> ''",
-            f"SELECT 'project_type', p.project_type, {cols} FROM p WHERE p.project_type <> ''",
-            f"SELECT 'party', CAST(pr.party_id AS varchar(64)), {cols} FROM p JOIN pairs pr ON pr.project_id = p.id",
-            f"SELECT 'sdg', CAST(sg.sdg_id AS varchar(64)), {cols} FROM p JOIN sdgs sg ON sg.project_id = p.id",
-            f"SELECT 'framework', CAST(fw.framework_id AS varchar(64)), {cols} FROM p "
-            "JOIN (SELECT DISTINCT project_id, framework_id FROM tags) fw ON fw.project_id = p.id",
+            f"SELECT 'cooperation_mode', x.cooperation_mode, {cols} FROM ph x WHERE x.cooperation_mode <> ''",
+            f"SELECT 'project_type', x.project_type, {cols} FROM ph x WHERE x.project_type <> ''",
+            f"SELECT 'party', CAST(pr.party_id AS varchar(64)), {cols} FROM ph x JOIN pairs pr ON pr.project_id = x.id",
+            f"SELECT 'sdg', CAST(sg.sdg_id AS varchar(64)), {cols} FROM ph x JOIN sdgs sg ON sg.project_id = x.id",
+            f"SELECT 'framework', CAST(fw.framework_id AS varchar(64)), {cols} FROM ph x "
+            "JOIN (SELECT DISTINCT project_id, framework_id FROM tags) fw ON fw.project_id = x.id",
         ]
     union = "\n UNION ALL ".join(d)
     listed = ",\n".join(f"{name} AS ({sql})" for name, sql in sources.items())
-    return f"""p AS ({projects_sql}),
+    sql = f"""p AS ({projects_sql}),
+        ph AS ({healthy}),
         {listed},
         d AS ({union}),
         pp AS (SELECT DISTINCT project_id, pillar_id FROM tags WHERE pillar_id IS NOT NULL),
         pf AS (SELECT DISTINCT project_id, framework_id FROM tags WHERE pillar_id IS NOT NULL)"""
+    return sql, health_params
 
 
-def _figure_select() -> tuple[str, list]:
-    """Rows (dim, value, figure, status, k1, k2, s, n, amount) of every figure over `d`."""
+def _figure_select(only: tuple | None = None) -> tuple[str, list]:
+    """Rows (dim, value, figure, status, k1, k2, s, n, amount) of every figure over `d` (or of
+    the figures named in `only`)."""
     head = "SELECT d.dim, d.value, '{figure}', d.status, {k1}, {k2}, {s}, COUNT(*), {amount} FROM d"
     group = "GROUP BY d.dim, d.value, d.status"
     tz = timezone.get_current_timezone_name() if settings.USE_TZ else None
@@ -205,52 +269,63 @@ def _figure_select() -> tuple[str, list]:
     restricted = "CASE WHEN d.budget_restricted THEN 1 ELSE 0 END"
     budgeted = "d.budget_amount IS NOT NULL"
     parts = [
-        (head.format(figure="status", k1=0, k2=0, s="d.status", amount=0), f"{group}"),
+        ("status", head.format(figure="status", k1=0, k2=0, s="d.status", amount=0), f"{group}"),
         (
+            "cell",
             head.format(figure="cell", k1="pp.pillar_id", k2="pr.party_id", s="''", amount=0),
             f"JOIN pp ON pp.project_id = d.id JOIN pairs pr ON pr.project_id = d.id {group}, pp.pillar_id, pr.party_id",
         ),
         (
+            "pillar",
             head.format(figure="pillar", k1="pp.pillar_id", k2=0, s="''", amount=0),
             f"JOIN pp ON pp.project_id = d.id {group}, pp.pillar_id",
         ),
         (
+            "party",
             head.format(figure="party", k1="pf.framework_id", k2="pr.party_id", s="''", amount=0),
             "JOIN pf ON pf.project_id = d.id JOIN pairs pr ON pr.project_id = d.id "
             f"{group}, pf.framework_id, pr.party_id",
         ),
         (
+            "all",
             head.format(figure="all", k1="pf.framework_id", k2=0, s="''", amount=0),
             f"JOIN pf ON pf.project_id = d.id {group}, pf.framework_id",
         ),
         (
+            "article",
             head.format(figure="article", k1="t.article_id", k2=0, s="''", amount=0),
             f"JOIN tags t ON t.project_id = d.id {group}, t.article_id",
         ),
         (
+            "article_party",
             head.format(figure="article_party", k1="t.article_id", k2="pr.party_id", s="''", amount=0),
             "JOIN tags t ON t.project_id = d.id JOIN pairs pr ON pr.project_id = d.id "
             f"{group}, t.article_id, pr.party_id",
         ),
         (
+            "mode",
             head.format(figure="mode", k1=0, k2=0, s="d.cooperation_mode", amount=0),
             f"{group}, d.cooperation_mode",
         ),
         (
+            "theme",
             head.format(figure="theme", k1="th.theme_id", k2=0, s="''", amount=0),
             f"JOIN themes th ON th.project_id = d.id {group}, th.theme_id",
         ),
         (
+            "budget",
             head.format(
                 figure="budget", k1="pp.pillar_id", k2=restricted, s="d.budget_currency", amount="SUM(d.budget_amount)"
             ),
             f"JOIN pp ON pp.project_id = d.id WHERE {budgeted} {group}, pp.pillar_id, {restricted}, d.budget_currency",
         ),
         (
+            "budget",
             head.format(figure="budget", k1=0, k2=restricted, s="d.budget_currency", amount="SUM(d.budget_amount)"),
             f"WHERE {budgeted} {group}, {restricted}, d.budget_currency",
         ),
         (
+            "budget_party",
             head.format(
                 figure="budget_party",
                 k1="pp.pillar_id",
@@ -262,6 +337,7 @@ def _figure_select() -> tuple[str, list]:
             f"WHERE {budgeted} AND d.budget_restricted {group}, pp.pillar_id, pr.party_id, d.budget_currency",
         ),
         (
+            "budget_party",
             head.format(
                 figure="budget_party", k1=0, k2="pr.party_id", s="d.budget_currency", amount="SUM(d.budget_amount)"
             ),
@@ -269,7 +345,17 @@ def _figure_select() -> tuple[str, list]:
             f"WHERE {budgeted} AND d.budget_restricted {group}, pr.party_id, d.budget_currency",
         ),
     ]
-    selects = [f"{select} {rest}" for select, rest in parts]
+    parts += [
+        ("harvest", head.format(figure="harvest", k1=0, k2=0, s="''", amount=0), f"WHERE d.early_harvest {group}"),
+        (
+            "health",
+            head.format(figure="health", k1="d.lead_party_id", k2=0, s="d.health", amount=0),
+            f"WHERE d.status = 'ongoing' {group}, d.lead_party_id, d.health",
+        ),
+    ]
+    selects = [f"{select} {rest}" for name, select, rest in parts if only is None or name in only]
+    if only is not None and "quarter" not in only:
+        return "\n UNION ALL ".join(selects), []
     selects.append(
         "SELECT dq.dim, dq.value, 'quarter', dq.status, CAST(dq.y AS bigint), CAST(dq.q AS bigint), '', "
         f"COUNT(*), 0 FROM (SELECT d.*, {year} AS y, {quarter} AS q FROM d WHERE d.published_at IS NOT NULL) dq "
@@ -298,52 +384,34 @@ def _in(values) -> tuple[str, list]:
     return ", ".join(["%s"] * len(values)), [str(value) for value in values]
 
 
-def figures_fetch(query: FigureQuery) -> list:
-    """Rows (kind, k1, k2, s, n, amount, t1, t2, t3) of every figure and list, in one statement."""
-    from .models import HEALTH_AMBER_AFTER, HEALTH_RED_AFTER
-
+def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) -> list:
+    """Rows (kind, k1, k2, s, n, amount, t1, t2, t3) of every figure, and of the first
+    `list_limit` projects of each list (all of them with None), in one statement."""
     counted, counted_params = _in(query.counted)
     funnel, funnel_params = _in(query.funnel)
     figure_counted, figure_params = counted, counted_params
-    # Read once per list: inlined (NOT MATERIALIZED) so that each list's condition reaches the index.
-    inline = " NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
-    ctes, params = [f"p AS{inline} ({query.projects_sql})"], list(query.projects_params)
+    params = list(query.projects_params)
     if query.dimension is None:
+        ctes, cte_params = _figure_ctes(query.projects_sql, dims=False, snapshot=False)
         select, select_params = _figure_select()
-        ctes = [_figure_ctes(query.projects_sql, dims=False, snapshot=False)]
-        ctes.append(f"fig (dim, value, figure, status, k1, k2, s, n, amount) AS ({select})")
-        params += select_params
+        ctes += f",\n fig (dim, value, figure, status, k1, k2, s, n, amount) AS ({select})"
+        params += cte_params + select_params
+        red_from, red_order = "ph e WHERE e.health = 'red'", "e.health_ref, e.id"
     else:
-        ctes.append("fig AS (SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s)")
+        # Inlined (NOT MATERIALIZED): each list's condition and order reach the indexes.
+        inline = " NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
+        ctes = f"p AS{inline} ({query.projects_sql}),\n"
+        ctes += "fig AS (SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s)"
         params += list(query.dimension)
         if sorted(query.counted) == sorted(PUBLIC):
             figure_counted, figure_params = _in(["+public"])
-    today = timezone.localdate()
-    # Health inputs once per ongoing project (MATERIALIZED: not re-evaluated per CASE branch).
-    ctes.append(
-        f"""hr AS MATERIALIZED (
-            SELECT o.id, o.lead_party_id, o.reference_code, o.title_en, o.title_zh_hans, o.status,
-                COALESCE(r.last, o.start_on) AS ref, CASE WHEN m.project_id IS NULL THEN 0 ELSE 1 END AS overdue
-            FROM p o
-            LEFT JOIN (
-                SELECT project_id, MAX(submitted_on) AS last FROM {ProgressReport._meta.db_table} GROUP BY project_id
-            ) r ON r.project_id = o.id
-            LEFT JOIN (
-                SELECT DISTINCT project_id FROM {Milestone._meta.db_table} WHERE done_on IS NULL AND due_on < %s
-            ) m ON m.project_id = o.id
-            WHERE o.status = 'ongoing' AND o.status IN ({counted})
-        ),
-        h AS (
-            SELECT hr.*, CASE WHEN hr.overdue = 1 THEN 'red' WHEN hr.ref IS NULL OR hr.ref < %s THEN 'red'
-                WHEN hr.ref < %s THEN 'amber' ELSE 'green' END AS health
-            FROM hr
-        )"""
-    )
-    params += [today, *counted_params, today - HEALTH_RED_AFTER, today - HEALTH_AMBER_AFTER]
+        red_from = "p e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red' AND e.status = 'ongoing'"
+        red_order = "s.health_ref, s.id"
+    limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"
     body = f"""
         SELECT fig.figure, fig.k1, fig.k2, fig.s, SUM(fig.n), SUM(fig.amount), NULL, NULL, NULL FROM fig
         WHERE (fig.figure = 'status' AND fig.status IN ({funnel}))
-           OR (fig.figure IN ('cell', 'pillar', 'party', 'all', 'article', 'quarter', 'mode')
+           OR (fig.figure IN ('cell', 'pillar', 'party', 'all', 'article', 'quarter', 'mode', 'harvest', 'health')
                AND fig.status IN ({figure_counted}))
            OR (fig.figure = 'budget' AND fig.status IN ({figure_counted}) AND (fig.k2 = 0 OR %s = 1))
            OR (fig.figure = 'budget_party' AND fig.status IN ({figure_counted}) AND fig.k2 = %s)
@@ -362,18 +430,20 @@ def figures_fetch(query: FigureQuery) -> list:
             ) t
         ) th WHERE th.rank <= %s
         UNION ALL
-        SELECT 'early', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
-        FROM p e WHERE e.early_harvest AND e.status IN ({counted})
+        SELECT * FROM (
+            SELECT 'early', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
+            FROM p e WHERE e.early_harvest AND e.status IN ({counted}) ORDER BY e.reference_code, e.id{limit}
+        ) early
         UNION ALL
-        SELECT 'health', h.lead_party_id, 0, h.health, COUNT(*), 0, NULL, NULL, NULL FROM h
-        GROUP BY h.lead_party_id, h.health
-        UNION ALL
-        SELECT 'red', h.id, h.lead_party_id, h.reference_code, 0, 0, h.title_en, h.title_zh_hans, h.status
-        FROM h WHERE h.health = 'red'
+        SELECT * FROM (
+            SELECT 'red', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
+            FROM {red_from} AND e.status IN ({counted}) ORDER BY {red_order}{limit}
+        ) red
     """
     params += [*funnel_params, *figure_params, *figure_params, 1 if query.every_budget else 0, *figure_params]
-    params += [query.budget_party_id or -1, *figure_params, *figure_params, TOP_THEMES, *counted_params]
-    sql = "WITH " + ",\n".join(ctes) + body
+    params += [query.budget_party_id or -1, *figure_params, *figure_params, TOP_THEMES]
+    params += [*counted_params, *counted_params]
+    sql = f"WITH {ctes}\n{body}"
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -399,29 +469,47 @@ SNAPSHOT_TABLES = (
 CHUNK = 5_000  # projects per incremental statement
 
 
-def _snapshot_take(cursor, where: str, params: list) -> None:
-    """Copy the facts of the projects `where` selects from the base tables into the snapshot."""
+def _snapshot_take(cursor, where: str, params: list, today: date) -> None:
+    """Copy the facts of the projects `where` selects from the base tables into the snapshot,
+    with their reporting health on `today`."""
     columns = ", ".join(FIGURE_COLUMNS)
     projects = f"SELECT id FROM {Project._meta.db_table} WHERE {where}"
+    inputs, input_params = _health_inputs("x")
+    case, case_params = _health_case("q", today)
     statements = [
-        f"INSERT INTO projects_coverage_project ({columns}) SELECT {columns} FROM {Project._meta.db_table} "
-        f"WHERE {where}",
-        f"""INSERT INTO projects_coverage_pair (project_id, party_id)
+        (
+            f"INSERT INTO projects_coverage_project ({columns}, {', '.join(HEALTH_COLUMNS)}) "
+            f"SELECT q.*, {case} FROM (SELECT {columns}, {inputs} FROM {Project._meta.db_table} x WHERE {where}) q",
+            [*case_params, *input_params, *params],
+        ),
+        (
+            f"""INSERT INTO projects_coverage_pair (project_id, party_id)
             SELECT id, lead_party_id FROM {Project._meta.db_table} WHERE {where}
             UNION
             SELECT pt.project_id, pt.party_id FROM {Participation._meta.db_table} pt
             WHERE pt.status = '{ParticipationStatus.ACTIVE}' AND pt.project_id IN ({projects})""",
-        f"""INSERT INTO projects_coverage_tag (project_id, article_id, pillar_id, framework_id)
+            params * 2,
+        ),
+        (
+            f"""INSERT INTO projects_coverage_tag (project_id, article_id, pillar_id, framework_id)
             SELECT DISTINCT t.project_id, t.article_id, a.pillar_id, a.framework_id
             FROM {ProjectArticle._meta.db_table} t JOIN {Article._meta.db_table} a ON a.id = t.article_id
             WHERE t.project_id IN ({projects})""",
-        f"INSERT INTO projects_coverage_sdg (project_id, sdg_id) SELECT project_id, sdg_id "
-        f"FROM {Project.sdgs.through._meta.db_table} WHERE project_id IN ({projects})",
-        f"INSERT INTO projects_coverage_theme (project_id, theme_id) SELECT project_id, theme_id "
-        f"FROM {Project.themes.through._meta.db_table} WHERE project_id IN ({projects})",
+            params,
+        ),
+        (
+            f"INSERT INTO projects_coverage_sdg (project_id, sdg_id) SELECT project_id, sdg_id "
+            f"FROM {Project.sdgs.through._meta.db_table} WHERE project_id IN ({projects})",
+            params,
+        ),
+        (
+            f"INSERT INTO projects_coverage_theme (project_id, theme_id) SELECT project_id, theme_id "
+            f"FROM {Project.themes.through._meta.db_table} WHERE project_id IN ({projects})",
+            params,
+        ),
     ]
-    for sql, times in zip(statements, (1, 2, 1, 1, 1), strict=True):
-        cursor.execute(sql, params * times)
+    for sql, statement_params in statements:
+        cursor.execute(sql, statement_params)
 
 
 def _snapshot_drop(cursor, ids: list) -> None:
@@ -431,14 +519,16 @@ def _snapshot_drop(cursor, ids: list) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE project_id IN ({marks})", ids)
 
 
-def _cube_add(cursor, where: str, params: list, sign: int) -> None:
-    """Add (sign 1) or take out (sign -1) the figures of the snapshot's projects `where` selects.
+def _cube_add(cursor, where: str, params: list, sign: int, only: tuple | None = None) -> None:
+    """Add (sign 1) or take out (sign -1) the figures (or those named in `only`) of the
+    snapshot's projects `where` selects.
 
     The cube keeps every status for the unfiltered rows, and "+public" (the sum of the public
     statuses, what a view without a status filter counts) for every dimension."""
-    select, select_params = _figure_select()
-    projects = f"SELECT {', '.join(FIGURE_COLUMNS)} FROM projects_coverage_project WHERE {where}"
-    ctes = _figure_ctes(projects, dims=True, snapshot=True)
+    select, select_params = _figure_select(only)
+    columns = ", ".join((*FIGURE_COLUMNS, "health"))
+    projects = f"SELECT {columns} FROM projects_coverage_project WHERE {where}"
+    ctes, cte_params = _figure_ctes(projects, dims=True, snapshot=True)
     public = ", ".join(f"'{status}'" for status in PUBLIC)
     cursor.execute(
         f"""WITH {ctes}, fig (dim, value, figure, status, k1, k2, s, n, amount) AS ({select})
@@ -451,8 +541,17 @@ def _cube_add(cursor, where: str, params: list, sign: int) -> None:
         ) x WHERE 1 = 1 GROUP BY {KEY}
         ON CONFLICT ({KEY}) DO UPDATE SET n = projects_coverage_cube.n + excluded.n,
             amount = projects_coverage_cube.amount + excluded.amount""",
-        [*params, *select_params],
+        [*params, *cte_params, *select_params],
     )
+
+
+def _health_recompute(cursor, today: date) -> None:
+    """A new day: every ongoing project's health again from the snapshot's inputs (a project
+    turns amber or red by time passing alone), and the cube's health figures with it."""
+    case, case_params = _health_case("projects_coverage_project", today)
+    cursor.execute(f"UPDATE projects_coverage_project SET health = {case} WHERE status = 'ongoing'", case_params)
+    cursor.execute("DELETE FROM projects_coverage_cube WHERE figure = 'health'")
+    _cube_add(cursor, "status = 'ongoing'", [], 1, only=("health",))
 
 
 def _changed_projects(cursor, last_change_id: int, since: float) -> list:
@@ -483,8 +582,11 @@ def coverage_refresh(*, full: bool = False, build_limit: int | None = None) -> d
         )
         postgres = connection.vendor == "postgresql"
         lock = " FOR UPDATE" if postgres else ""
-        cursor.execute(f"SELECT refreshed_at, full_at, last_change_id FROM projects_coverage_state WHERE id = 1{lock}")
-        refreshed_at, full_at, last_change_id = cursor.fetchone()
+        cursor.execute(
+            f"SELECT refreshed_at, full_at, last_change_id, health_day FROM projects_coverage_state WHERE id = 1{lock}"
+        )
+        refreshed_at, full_at, last_change_id, health_day = cursor.fetchone()
+        today = timezone.localdate()
         if postgres:  # the GROUP BYs of a full rebuild stay in memory
             cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM feed_feedchange")
@@ -498,24 +600,30 @@ def coverage_refresh(*, full: bool = False, build_limit: int | None = None) -> d
         if full:
             for table in ("projects_coverage_cube", *SNAPSHOT_TABLES):
                 cursor.execute(f"DELETE FROM {table}")
-            _snapshot_take(cursor, "1 = 1", [])
+            _snapshot_take(cursor, "1 = 1", [], today)
             _cube_add(cursor, "1 = 1", [], 1)
+            cells.cells_clear(cursor)
+            cells.cells_take(cursor, "1 = 1", [])
             full_at = started
         else:
+            if health_day != today.isoformat():
+                _health_recompute(cursor, today)
             changed = _changed_projects(cursor, last_change_id, refreshed_at - OVERLAP)
         for offset in range(0, len(changed), CHUNK):
             ids = changed[offset : offset + CHUNK]
             marks = ", ".join(["%s"] * len(ids))
             _cube_add(cursor, f"id IN ({marks})", ids, -1)
             _snapshot_drop(cursor, ids)
-            _snapshot_take(cursor, f"id IN ({marks})", ids)
+            _snapshot_take(cursor, f"id IN ({marks})", ids, today)
             _cube_add(cursor, f"id IN ({marks})", ids, 1)
+            cells.cells_drop(cursor, ids)
+            cells.cells_take(cursor, f"id IN ({marks})", ids)
         if changed:
             cursor.execute("DELETE FROM projects_coverage_cube WHERE n = 0")
         ms = (time.time() - started) * 1000
         cursor.execute(
-            "UPDATE projects_coverage_state SET refreshed_at = %s, full_at = %s, last_change_id = %s, duration_ms = %s"
-            " WHERE id = 1",
-            [started, full_at, latest, ms],
+            "UPDATE projects_coverage_state SET refreshed_at = %s, full_at = %s, last_change_id = %s, duration_ms = %s,"
+            " health_day = %s WHERE id = 1",
+            [started, full_at, latest, ms, today.isoformat()],
         )
     return {"full": full, "projects": len(changed), "ms": ms, "last_change_id": latest}

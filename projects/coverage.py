@@ -84,7 +84,7 @@ class CoverageFilter(ProjectFilter):
     Framework, party and SDG codes are checked against the structure loaded in one statement.
     """
 
-    q = pillar = article = article_id = early_harvest = sort = None
+    q = pillar = article = article_id = early_harvest = health = sort = None
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=ProjectStatus.choices,
@@ -156,10 +156,14 @@ class Coverage:
     budgets: list
     themes: list
     modes: list
-    early_harvest: list
+    early_harvest: list  # the first `list_limit` (all without a limit)
     health: list
-    red_projects: list
+    red_projects: list  # the first `list_limit` overdue ones, the longest without a report first
     linkable: bool
+    early_harvest_total: int = 0
+    red_total: int = 0
+    early_harvest_url: str | None = None  # the library's page of all of them
+    red_url: str | None = None
     scope_party: object = None
     notes: list = field(default_factory=list)
     as_of: datetime | None = None  # when the aggregates read were computed; None: computed now
@@ -200,9 +204,13 @@ def coverage_filter(data, *, user) -> CoverageFilter:
     return CoverageFilter(data, queryset=Project.objects.all(), request=SimpleNamespace(user=user))
 
 
-def coverage(filterset: CoverageFilter, *, user, party=None) -> Coverage:
+def coverage(
+    filterset: CoverageFilter, *, user, party=None, list_limit: int | None = aggregates.LIST_LIMIT
+) -> Coverage:
     """The figures for the valid filters of `filterset` (invalid ones are ignored, as in the
-    library), narrowed to `party` (lead or active participant) when one is given."""
+    library), narrowed to `party` (lead or active participant) when one is given. The lists
+    (early harvest, reporting overdue) hold their first `list_limit` projects, all with None;
+    their totals and library links come with them."""
     form = filterset.form
     filterset.is_valid()
     cleaned = form.cleaned_data
@@ -230,7 +238,8 @@ def coverage(filterset: CoverageFilter, *, user, party=None) -> Coverage:
             dimension=dimension,
             every_budget=everything,
             budget_party_id=None if everything else budget_party,
-        )
+        ),
+        list_limit=list_limit,
     )
     figures = _read(rows, loaded, framework)
 
@@ -285,6 +294,10 @@ def coverage(filterset: CoverageFilter, *, user, party=None) -> Coverage:
         health=figures["health"],
         red_projects=figures["red"],
         linkable=linkable,
+        early_harvest_total=figures["harvest"],
+        red_total=sum(row["red"] for row in figures["health"]),
+        early_harvest_url=_library_url(base_query, party=only, early_harvest="yes") if linkable else None,
+        red_url=_library_url(base_query, party=only, health="red") if linkable else None,
         scope_party=party,
         as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension is not None else None,
     )
@@ -329,6 +342,7 @@ def _read(rows, loaded, framework) -> dict:
         "article_parties": {},
         "status": {},
         "mode": {},
+        "harvest": 0,
     }
     quarters, themes, budgets, early, red = [], [], defaultdict(lambda: [Decimal(0), 0]), [], []
     health = defaultdict(lambda: {"green": 0, "amber": 0, "red": 0})
@@ -359,7 +373,9 @@ def _read(rows, loaded, framework) -> dict:
                 total = budgets[(pillar_numbers.get(k1), s)]
                 total[0] += Decimal(str(amount))
                 total[1] += n
-        elif kind == "health":
+        elif kind == "harvest":
+            result["harvest"] = n
+        elif kind == "health" and n:
             health[parties[k1].code][s] = n
         elif kind in ("early", "red"):
             project = ListedProject(k1, s, title_en, title_zh, status, parties[k2])
@@ -373,10 +389,10 @@ def _read(rows, loaded, framework) -> dict:
         ),
         key=lambda row: (row["pillar"] is None, row["pillar"] or 0, row["currency"]),
     )
-    # Sorted here rather than in SQL (thousands of rows): by reference code (missing ones last, as
-    # PostgreSQL sorts them) and id; the overdue ones by lead party first.
+    # By reference code (missing ones last, as PostgreSQL sorts them; SQLite puts them first) and
+    # id; the overdue ones in the statement's order, the longest without a report first.
     result["early"] = sorted(early, key=_listed_order)
-    result["red"] = sorted(red, key=lambda project: (project.lead_party.code, *_listed_order(project)))
+    result["red"] = red
     result["health"] = [{"party": code, **counts} for code, counts in sorted(health.items())]
     return result
 

@@ -23,7 +23,7 @@ from framework.models import Article, Framework
 from registry.models import Party
 
 from .choices import PUBLIC_STATUSES, CooperationMode, ParticipationStatus, ProjectType
-from .models import Participation, Project, ProjectArticle, Sdg
+from .models import Health, Participation, Project, ProjectArticle, Sdg
 from .search import search_projects
 
 SORTS = {
@@ -146,6 +146,9 @@ class ProjectFilter(django_filters.FilterSet):
         error_messages={"invalid_choice": _("There is no SDG “%(value)s”: the goals are numbered 1 to 17.")},
     )
     early_harvest = YesNoFilter(label=_("Early harvest projects only"))
+    health = django_filters.ChoiceFilter(
+        label=_("Reporting health"), choices=Health.choices, method="filter_health", empty_label=_("Any")
+    )
     published_from = django_filters.DateFilter(
         label=_("Published on or after"),
         field_name="published_at__date",
@@ -233,6 +236,9 @@ class ProjectFilter(django_filters.FilterSet):
     @_api("integer", "Sustainable Development Goal number (1 to 17).")
     def filter_sdg(self, queryset, name, value):
         return queryset.filter(Exists(Project.sdgs.through.objects.filter(project_id=OuterRef("pk"), sdg=value)))
+
+    def filter_health(self, queryset, name, value):
+        return queryset.filter(pk__in=Project.objects.with_health(value).values("pk"))
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset, once the search is known

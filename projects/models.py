@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +73,23 @@ class ProjectQuerySet(models.QuerySet):
                 participations__status__in=(ParticipationStatus.ACTIVE, ParticipationStatus.INVITED),
             )
         return self.filter(visible).distinct()
+
+    def with_health(self, health: str):
+        """The ongoing projects whose reporting health is `health` today, decided in SQL as
+        `reporting_health` decides it for one project."""
+        today = timezone.localdate()
+        last = ProgressReport.objects.filter(project=OuterRef("pk")).order_by("-submitted_on").values("submitted_on")
+        overdue = Milestone.objects.filter(project=OuterRef("pk"), done_on__isnull=True, due_on__lt=today)
+        ongoing = self.filter(status=ProjectStatus.ONGOING).alias(
+            health_ref=Coalesce(Subquery(last[:1]), "start_on"), milestone_overdue=Exists(overdue)
+        )
+        red = Q(milestone_overdue=True) | Q(health_ref__isnull=True) | Q(health_ref__lt=today - HEALTH_RED_AFTER)
+        if health == Health.RED:
+            return ongoing.filter(red)
+        current = Q(milestone_overdue=False) & Q(health_ref__gte=today - HEALTH_RED_AFTER)
+        if health == Health.AMBER:
+            return ongoing.filter(current, health_ref__lt=today - HEALTH_AMBER_AFTER)
+        return ongoing.filter(current, health_ref__gte=today - HEALTH_AMBER_AFTER)
 
     def with_reporting(self):
         """Annotate `last_report_on` and `has_overdue_milestone` (reporting health inputs)."""

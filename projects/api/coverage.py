@@ -18,6 +18,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from projects.aggregates import LIST_LIMIT
 from projects.choices import ProjectStatus
 from projects.coverage import coverage, coverage_filter
 
@@ -44,7 +45,10 @@ PARAMETERS = [
     description=(
         "`as_of` (ISO 8601) is when the figures were computed, `source` where from: `aggregates` (the "
         "pre-aggregated store, refreshed every 20 s after changes: a change shows within a minute) or "
-        "`live` (computed from the projects for this request: filter combinations the store does not hold)."
+        "`live` (computed from the projects for this request: filter combinations the store does not hold). "
+        f"The lists `early_harvest` and `reporting_overdue` hold their first {LIST_LIMIT} projects (the overdue "
+        "ones longest without a report first); `…_total` counts them all and `…_url` is the library page "
+        "listing them all (null where the library cannot list exactly these: a date range, a non-public status)."
     ),
     parameters=PARAMETERS,
     responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="An invalid filter (problem+json).")},
@@ -100,6 +104,10 @@ def as_json(scope) -> dict:
         "themes": [{"name": theme["name"], "count": theme["count"]} for theme in scope.themes],
         "cooperation_modes": [{"mode": mode["mode"], "count": mode["count"]} for mode in scope.modes],
         "early_harvest": [{"id": p.pk, "reference_code": p.reference_code} for p in scope.early_harvest],
+        "early_harvest_total": scope.early_harvest_total,
+        "early_harvest_url": scope.early_harvest_url,
         "reporting_health": scope.health,
         "reporting_overdue": [{"id": p.pk, "reference_code": p.reference_code} for p in scope.red_projects],
+        "reporting_overdue_total": scope.red_total,
+        "reporting_overdue_url": scope.red_url,
     }

@@ -24,6 +24,7 @@ from framework.models import Article, Framework
 from registry.models import Organization, Party
 
 from ..models import Participation, Project, ProjectArticle, Theme
+from . import cells, writers
 from . import columns as c
 
 FETCH_ROWS = 2000
@@ -56,8 +57,9 @@ def _ordered(select: str, order: str) -> str:
     return select if c.postgres() else f"{select} ORDER BY {order}"
 
 
-def _joins(names: set) -> tuple[list, list]:
-    """The LEFT JOINs of the multi-valued columns asked for, with their parameters."""
+def _joins(names: set, *, source: str = "base", suffix: str = "") -> tuple[list, list]:
+    """The LEFT JOINs of the multi-valued columns asked for, with their parameters: GROUP BYs
+    over the projects of the CTE `source` only, aliased `tg`, `pa`, `th`, `sd` + `suffix`."""
     joins, params = [], []
     if "articles" in names:
         # Two GROUP BYs: the articles of each (project, framework), then the frameworks of each
@@ -70,7 +72,7 @@ def _joins(names: set) -> tuple[list, list]:
         per_framework = _ordered(
             f"""SELECT t.project_id, al.fcode, al.fprimary,
                 al.label || CASE WHEN t.is_primary THEN %s ELSE '' END AS label, t.is_primary, al.number
-            FROM {ProjectArticle._meta.db_table} t JOIN base b ON b.id = t.project_id
+            FROM {ProjectArticle._meta.db_table} t JOIN {source} b ON b.id = t.project_id
             JOIN ({labels}) al ON al.id = t.article_id""",
             "t.project_id, al.fcode, t.is_primary DESC, al.number",
         )
@@ -82,8 +84,8 @@ def _joins(names: set) -> tuple[list, list]:
         )
         cell = c.string_agg("g.fcode || ' ' || g.arts", "g.fprimary DESC, g.fcode")
         joins.append(
-            f"LEFT JOIN (SELECT g.project_id, {cell} AS cell FROM ({grouped}) g GROUP BY g.project_id) tg"
-            " ON tg.project_id = p.id"
+            f"LEFT JOIN (SELECT g.project_id, {cell} AS cell FROM ({grouped}) g GROUP BY g.project_id) tg{suffix}"
+            f" ON tg{suffix}.project_id = p.id"
         )
         params += [_(" (primary)"), _("art. {number}")]  # in the order they appear in the SQL
     if "participants" in names:
@@ -91,42 +93,42 @@ def _joins(names: set) -> tuple[list, list]:
         inner = _ordered(
             f"""SELECT pt.project_id, pr.code || ' (' || {role} || ')' AS label, pr.code AS ord
             FROM {Participation._meta.db_table} pt JOIN {Party._meta.db_table} pr ON pr.id = pt.party_id
-            JOIN base b ON b.id = pt.project_id WHERE pt.status = %s""",
+            JOIN {source} b ON b.id = pt.project_id WHERE pt.status = %s""",
             "pt.project_id, pr.code",
         )
         joins.append(
             f"LEFT JOIN (SELECT s.project_id, {c.string_agg('s.label', 's.ord')} AS cell FROM ({inner}) s"
-            " GROUP BY s.project_id) pa ON pa.project_id = p.id"
+            f" GROUP BY s.project_id) pa{suffix} ON pa{suffix}.project_id = p.id"
         )
         params += [*role_params, c.ACTIVE]
     if "themes" in names:
         through = Project.themes.through._meta.db_table
         inner = _ordered(
             f"""SELECT pt.project_id, th.name AS label FROM {through} pt
-            JOIN {Theme._meta.db_table} th ON th.id = pt.theme_id JOIN base b ON b.id = pt.project_id""",
+            JOIN {Theme._meta.db_table} th ON th.id = pt.theme_id JOIN {source} b ON b.id = pt.project_id""",
             "pt.project_id, th.name",
         )
         joins.append(
             f"LEFT JOIN (SELECT s.project_id, {c.string_agg('s.label', 's.label')} AS cell FROM ({inner}) s"
-            " GROUP BY s.project_id) th ON th.project_id = p.id"
+            f" GROUP BY s.project_id) th{suffix} ON th{suffix}.project_id = p.id"
         )
     if "sdgs" in names:
         through = Project.sdgs.through._meta.db_table
         inner = _ordered(
-            f"SELECT ps.project_id, ps.sdg_id AS ord FROM {through} ps JOIN base b ON b.id = ps.project_id",
+            f"SELECT ps.project_id, ps.sdg_id AS ord FROM {through} ps JOIN {source} b ON b.id = ps.project_id",
             "ps.project_id, ps.sdg_id",
         )
         joins.append(
             f"LEFT JOIN (SELECT s.project_id, {c.string_agg('CAST(s.ord AS TEXT)', 's.ord')} AS cell"
-            f" FROM ({inner}) s GROUP BY s.project_id) sd ON sd.project_id = p.id"
+            f" FROM ({inner}) s GROUP BY s.project_id) sd{suffix} ON sd{suffix}.project_id = p.id"
         )
     if "lead_organization" in names:
         joins.append(f"LEFT JOIN {Organization._meta.db_table} lo ON lo.id = p.lead_organization_id")
     return joins, params
 
 
-def _cell(name: str, *, guard: bool, restricted: dict, url_prefix: str) -> tuple[str, list]:
-    """The SQL of one column's cell."""
+def _cell(name: str, *, guard: bool, restricted: dict, url_prefix: str, kept: bool = False) -> tuple[str, list]:
+    """The SQL of one column's cell (`kept`: the multi-valued ones from `cells`, see `export_query`)."""
     column = c.COLUMNS[name]
     params: list = []
     simple = {
@@ -152,7 +154,10 @@ def _cell(name: str, *, guard: bool, restricted: dict, url_prefix: str) -> tuple
         "contact_email": "p.contact_email",
         "contact_phone": "p.contact_phone",
     }
-    if name in simple:
+    if kept and name in cells.MULTI_VALUED:
+        kept_column = cells.column(name, column_suffix(active_language()))
+        sql = f"CASE WHEN lv.id IS NULL THEN ec.{kept_column} ELSE {simple[name]} END"
+    elif name in simple:
         sql = simple[name]
     elif name == "status":
         sql, params = c.labels("p.status", c.STATUS_CHOICES)
@@ -206,20 +211,47 @@ def export_query(filterset, names: list, *, user, request=None, guard: bool = Tr
     url_prefix = reverse("projects:detail", kwargs={"pk": 0})[:-2]
     if request is not None:
         url_prefix = request.build_absolute_uri(url_prefix)
-    cells, cell_params = [], []
+    # The multi-valued cells kept by the refresh, for the projects it has seen since their last
+    # change; the others' computed here (the CTE `live`), over those projects only.
+    stale_since = cells.cells_stale_since() if set(names) & set(cells.MULTI_VALUED) else None
+    kept = stale_since is not None
+    selected, cell_params = [], []
     for name in names:
-        sql, params = _cell(name, guard=guard, restricted=restricted, url_prefix=url_prefix)
-        cells.append(sql)
+        sql, params = _cell(name, guard=guard, restricted=restricted, url_prefix=url_prefix, kept=kept)
+        selected.append(sql)
         cell_params += params
-    joins, join_params = _joins(set(names))
-    sql = f"""WITH base AS ({base_sql})
-        SELECT {", ".join(cells)}
+    joins, join_params = _joins(set(names), source="live" if kept else "base")
+    ctes, cte_params = "", []
+    if kept:
+        ctes = f""",
+        stale AS (SELECT project_id FROM feed_feedchange WHERE id > %s OR created_at >= %s),
+        live AS (SELECT b.id FROM base b WHERE b.id IN (SELECT project_id FROM stale)
+            OR NOT EXISTS (SELECT 1 FROM {cells.TABLE} k WHERE k.project_id = b.id))"""
+        cte_params = list(stale_since)
+        joins = [f"LEFT JOIN live lv ON lv.id = p.id LEFT JOIN {cells.TABLE} ec ON ec.project_id = p.id", *joins]
+    sql = f"""WITH base AS ({base_sql}){ctes}
+        SELECT {", ".join(selected)}
         FROM base JOIN {Project._meta.db_table} p ON p.id = base.id
         JOIN {Party._meta.db_table} lp ON lp.id = p.lead_party_id
         {" ".join(joins)}
         ORDER BY base.export_order"""
     header = [str(c.COLUMNS[name].label) for name in names]
-    return header, sql, [*base_params, *cell_params, *join_params]
+    return header, sql, [*base_params, *cte_params, *cell_params, *join_params]
+
+
+def export_csv_blocks(sql: str, params: list):
+    """The rows as CSV bytes, as PostgreSQL's `COPY … TO STDOUT` writes them (the same quoting
+    rules; lines end with LF): blocks go out as the server sends them, with no Python per row.
+    On SQLite, `csv` writes `export_rows`. A generator: nothing runs before the first block is
+    asked for, so the header leaves first."""
+    if not c.postgres():
+        yield from writers.csv_lines([], export_rows(sql, params), safe=True, header_line=False)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for block in copy:
+                yield bytes(block)
 
 
 def export_rows(sql: str, params: list):

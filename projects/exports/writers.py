@@ -39,12 +39,13 @@ def csv_cell(value):
     return value
 
 
-def csv_lines(header: list, rows: Iterable, *, safe: bool = False):
+def csv_lines(header: list, rows: Iterable, *, safe: bool = False, header_line: bool = True):
     """Encoded chunks: the BOM and header, then CHUNK_ROWS rows at a time.
 
     `safe` rows have been guarded against formulas already (the project export does it in SQL)."""
     writer = csv.writer(_Echo())
-    yield (BOM + writer.writerow([str(name) for name in header])).encode()
+    if header_line:
+        yield (BOM + writer.writerow([str(name) for name in header])).encode()
     chunk = []
     for row in rows:
         chunk.append(writer.writerow(row if safe else [csv_cell(value) for value in row]))
@@ -57,6 +58,19 @@ def csv_lines(header: list, rows: Iterable, *, safe: bool = False):
 
 def csv_response(filename: str, header: list, rows: Iterable, *, safe: bool = False) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_lines(header, rows, safe=safe), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_blocks_response(filename: str, header: list, blocks: Iterable[bytes]) -> StreamingHttpResponse:
+    """A CSV response of the BOM and header, then `blocks` of CSV already written (and guarded)."""
+    first = (BOM + csv.writer(_Echo()).writerow([str(name) for name in header])).encode()
+
+    def content():
+        yield first
+        yield from blocks
+
+    response = StreamingHttpResponse(content(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -21,7 +21,7 @@ from ..coverage import coverage, coverage_filter, sees_everything
 from ..exchange import RatesDateForm, converted_budgets
 from ..exports import writers
 from ..exports.forms import ColumnsForm, ExportFilter
-from ..exports.projects import export_query, export_rows, visible_projects
+from ..exports.projects import export_csv_blocks, export_query, export_rows, visible_projects
 from ..exports.tables import TABLES, all_tables, conversion_rows
 
 FORMATS = ("csv", "xlsx")
@@ -98,7 +98,7 @@ def _export_scope(request):
     party = None
     if request.GET.get("scope") == PARTY_SCOPE and not sees_everything(request.user):
         party = request.user.party
-    return coverage(filterset, user=request.user, party=party)
+    return coverage(filterset, user=request.user, party=party, list_limit=None)  # the lists whole
 
 
 def _filename(name: str, scope, fmt: str) -> str:
@@ -164,7 +164,7 @@ def project_export_file(request, fmt):
     header, sql, params = export_query(filterset, names, user=request.user, request=request, guard=fmt == "csv")
     filename = f"projects-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == "csv":
-        return writers.csv_response(filename, header, export_rows(sql, params), safe=True)
+        return writers.csv_blocks_response(filename, header, export_csv_blocks(sql, params))
     title = str(columns_form.fields["columns"].label)
     return writers.xlsx_response(filename, [(title, header, export_rows(sql, params))])
 

@@ -10,6 +10,7 @@ from projects.api.coverage import as_json
 from projects.coverage import coverage, coverage_filter
 from projects.services import project_transition
 from projects.tasks import coverage_refresh_task
+from registry.models import Party
 from tests.conftest import verify_two_factor
 from tests.dashboard.test_views import EVERY_FILTER, QUERY_LIMIT
 
@@ -132,3 +133,13 @@ def test_the_page_reads_the_cube_in_two_queries(projects, coordinator_client, dj
 def test_the_schema_documents_the_freshness(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "as_of" in schema and "aggregates" in schema
+
+
+def test_the_catalogue_is_parsed_again_when_it_changes(projects, coordinator):
+    first = aggregates.structure_load("")
+    again = aggregates.structure_load("")
+    assert again.parties[0] is first.parties[0]  # the same rows: the instances of the last parse
+    Party.objects.filter(code="KEN").update(name_en="Republic of Kenya (renamed)")
+    renamed = aggregates.structure_load("")
+    assert {p.code: p.name_en for p in renamed.parties}["KEN"] == "Republic of Kenya (renamed)"
+    assert renamed.parties[0] is not first.parties[0]
