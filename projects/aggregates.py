@@ -71,6 +71,23 @@ PROJECT_COLUMNS = FIGURE_COLUMNS + LIST_COLUMNS
 # the first milestone not done, and the health they gave on the state's `health_day`.
 HEALTH_COLUMNS = ("health_ref", "due_first", "health")
 NO_DATE = date(1, 1, 1)  # no report and no start date: as overdue as can be
+# Every figure the cube holds (`_figure_select`).
+CUBE_FIGURES = (
+    "status",
+    "cell",
+    "pillar",
+    "party",
+    "all",
+    "article",
+    "article_party",
+    "mode",
+    "theme",
+    "budget",
+    "budget_party",
+    "harvest",
+    "health",
+    "quarter",
+)
 LIST_LIMIT = 50  # projects per dashboard list (early harvest, reporting overdue); the library has them all
 
 
@@ -401,10 +418,16 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         # Inlined (NOT MATERIALIZED): each list's condition and order reach the indexes.
         inline = " NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
         ctes = f"p AS{inline} ({query.projects_sql}),\n"
-        ctes += "fig AS (SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s)"
-        params += list(query.dimension)
         if sorted(query.counted) == sorted(PUBLIC):
             figure_counted, figure_params = _in(["+public"])
+        # Only the rows of the statuses asked for (the funnel's and the others'): an index range each.
+        figures = ", ".join(f"'{name}'" for name in CUBE_FIGURES if name != "status")
+        ctes += f"""fig AS (
+            SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s AND figure = 'status'
+            UNION ALL
+            SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s AND figure IN ({figures})
+                AND status IN ({figure_counted}))"""
+        params += [*query.dimension, *query.dimension, *figure_params]
         red_from = "p e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red' AND e.status = 'ongoing'"
         red_order = "s.health_ref, s.id"
     limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"

@@ -293,6 +293,9 @@ class Participation(models.Model):
                 name="participation_active_needs_both_consents",
             ),
         ]
+        # "Led by or active in party X" (the library's, the API's and the dashboard's party filter):
+        # the projects of a party's active participations from the index alone.
+        indexes = [models.Index(fields=["party", "status", "project"], name="participation_party_status")]
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
 

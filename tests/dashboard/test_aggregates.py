@@ -143,3 +143,11 @@ def test_the_catalogue_is_parsed_again_when_it_changes(projects, coordinator):
     renamed = aggregates.structure_load("")
     assert {p.code: p.name_en for p in renamed.parties}["KEN"] == "Republic of Kenya (renamed)"
     assert renamed.parties[0] is not first.parties[0]
+
+
+def test_the_dashboard_reads_every_figure_the_cube_holds(projects):
+    coverage_refresh_task()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT figure FROM projects_coverage_cube")
+        held = {row[0] for row in cursor.fetchall()}
+    assert held and held <= set(aggregates.CUBE_FIGURES)
