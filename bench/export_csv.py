@@ -46,7 +46,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from bench.seeding import seed  # noqa: E402
 from projects.exports.columns import COLUMNS, DEFAULT_COLUMNS  # noqa: E402
 from projects.exports.forms import ExportFilter  # noqa: E402
-from projects.exports.projects import export_query, visible_projects  # noqa: E402
+from projects.exports.projects import STATEMENT_SETTINGS, export_query, visible_projects  # noqa: E402
 from projects.models import Project  # noqa: E402
 from registry.models import User  # noqa: E402
 
@@ -125,7 +125,8 @@ def copy_floor(user, names) -> dict:
     started = time.perf_counter()
     size = lines = 0
     with raw.cursor() as cursor:
-        cursor.execute("SET jit = off")  # as the view does
+        for name, value in STATEMENT_SETTINGS.items():  # as the view does
+            cursor.execute(f"SET {name} = '{value}'")
     with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
         for block in copy:
             size += len(block)
