@@ -5,18 +5,20 @@ transaction) while two real `celery -A config worker` processes (-Q default,emai
 concurrency 2) consume a real redis-server, and meanwhile, every FAULT_EVERY seconds, in turn:
 SIGKILLs a whole worker (main process and pool; a new one is started), SIGKILLs one pool
 process, or stops Redis with SHUTDOWN NOSAVE and starts it again OUTAGE seconds later (same
-append-only file). The beat entries are played by this process at a shortened interval: the
+append-only file). A worker that ends by itself is started again within a second, as a
+supervisor would. The beat entries are played by this process at a shortened interval: the
 outbox sweep and the webhooks' due queue every SWEEP_INTERVAL seconds.
 
 Shortened for the bench (production values in config/settings/base.py); GRACE is FAULTS_GRACE:
-  NOTIFICATIONS_SWEEP_GRACE  GRACE (5 s)  (120 s)     sweep interval  2 s  (60 s; webhooks 30 s)
+  NOTIFICATIONS_SWEEP_GRACE  GRACE (5 s)  (120 s)     sweep interval  2 s  (15 s; webhooks 30 s)
   visibility timeout         GRACE (5 s)  (3,900 s)   webhooks.delivery.QUEUE_LEASE  GRACE  (2 min)
 
 Each publish tells 2 people by e-mail (the lead party's officer, the other coordinator) and one
 partner-system endpoint by webhook (a real HTTP receiver in this process). At the end it prints
 what was delivered, the e-mails per (event, recipient) read from the workers' file mailbox, the
 webhook requests per message id with their signatures checked, the longest time an event stayed
-pending against the bound, and the faults injected. Asserts nothing; exits 1 when a count is off.
+pending against the bound, how soon the workers reconnected after each Redis restart (from their
+logs), and the faults injected. Asserts nothing; exits 1 when a count is off.
 
     [FAULTS_RATE=4] [FAULTS_GRACE=5] [FAULTS_WORKERS=2] \
     .venv/bin/python bench/notifications_faults.py [events] [fault_every_s]
@@ -93,17 +95,29 @@ class Faults(threading.Thread):
         self.stop = threading.Event()
         self.counts = Counter()
         self.outages: list[float] = []
+        self.redis_back: list[float] = []  # time.time() when Redis answered again, per restart
         self.error: BaseException | None = None
 
     def run(self):
         cycle = [self.kill_worker, self.kill_pool_process, self.restart_redis]
-        step = 0
+        step, due = 0, time.monotonic() + FAULT_EVERY
         try:
-            while not self.stop.wait(FAULT_EVERY):
-                cycle[step % len(cycle)]()
-                step += 1
+            while not self.stop.wait(max(0.0, min(1.0, due - time.monotonic()))):
+                self.restart_ended_workers()
+                if time.monotonic() >= due:
+                    cycle[step % len(cycle)]()
+                    step, due = step + 1, due + FAULT_EVERY
         except BaseException as error:  # reported by the main thread
             self.error = error
+
+    def restart_ended_workers(self):
+        """Within a second, as a supervisor would: e.g. a pool process killed while its worker
+        starts makes Celery give up ("Could not start worker processes")."""
+        for position, worker in enumerate(self.workers):
+            if worker.process and worker.process.poll() is not None:
+                worker.process = None
+                self.workers[position] = self.start_worker(wait=False)
+                self.counts["worker ended by itself (restarted)"] += 1
 
     def kill_worker(self):
         victim = self.workers.pop(random.randrange(len(self.workers)))
@@ -124,6 +138,7 @@ class Faults(threading.Thread):
         self.redis.shutdown_nosave()
         time.sleep(OUTAGE)
         self.redis.start()
+        self.redis_back.append(time.time())
         self.outages.append(time.monotonic() - began)
         self.counts["Redis SHUTDOWN NOSAVE + restart"] += 1
 
@@ -206,6 +221,7 @@ class Drill:
         self.endpoint, self.secret = webhook_services.endpoint_create(
             actor=system, url=self.receiver.url, event_types=["project_published"]
         )
+        self.started = []  # every worker of the run, also the killed ones (their logs)
         self.workers = [self.start_worker() for _ in range(WORKERS)]
         self.faults, self.beat = Faults(self.workers, redis_server, self.start_worker), Beat()
         self.failed_queueing = CountFailedQueueing()
@@ -222,6 +238,7 @@ class Drill:
             concurrency=CONCURRENCY,
             env=self.env,
         )
+        self.started.append(worker)
         return worker.start(wait=wait)
 
     def close(self):
@@ -310,6 +327,8 @@ def main() -> int:
         drill.drain()
         drained_in = time.monotonic() - began
         time.sleep(2 * SWEEP_INTERVAL + VISIBILITY)  # late duplicates, if any, arrive meanwhile
+        # A worker process that ended although nobody killed it, after the faults stopped.
+        drill.died = sum(1 for worker in drill.workers if worker.process and worker.process.poll() is not None)
         drill.beat.stop.set()
         drill.beat.join()
         for worker in drill.workers:
@@ -317,6 +336,7 @@ def main() -> int:
         print("\nResults")
         ok = report_emails(drill) & report_webhooks(drill)
         report_times(drill)
+        report_reconnects(drill)
         print(f"  faults: {dict(drill.faults.counts)}")
         print(f"  beat: {dict(drill.beat.swept)}; publishes that failed (Redis down): {drill.failed_queueing.count}")
         print(f"  published in {published_in:.1f} s, all delivered {drained_in:.1f} s after the first publish")
@@ -394,6 +414,35 @@ def report_times(drill: Drill) -> None:
     )
     over = sum(1 for p in pending if p > bound + outage)
     line("events pending longer than that", f"{over} (over by at most {max(pending[-1] - bound - outage, 0):.1f} s)")
+
+
+LOG_LINE = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): \w+/MainProcess\] (.*)$", re.MULTILINE)
+
+
+def report_reconnects(drill: Drill) -> None:
+    """From the workers' logs: how long after Redis answered again each worker that had lost it
+    was consuming again, and how many workers ended by themselves instead."""
+    from datetime import datetime
+
+    delays = []
+    for worker in drill.started:
+        lost = False
+        for stamp, text in LOG_LINE.findall(worker.output()):
+            if text.startswith("consumer: Connection to broker lost"):
+                lost = True
+            elif lost and text.startswith("Connected to "):
+                at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                back = max((b for b in drill.faults.redis_back if b <= at + 0.5), default=None)
+                if back is not None:
+                    delays.append(at - back)
+                lost = False
+    if delays:
+        print(
+            f"  worker reconnected after Redis answered again: {len(delays)} times, median "
+            f"{statistics.median(delays):.2f} s, max {max(delays):.2f} s"
+        )
+    ended = drill.faults.counts["worker ended by itself (restarted)"]
+    line("workers that ended by themselves (restarted within 1 s / at the end)", f"{ended} / {drill.died}")
 
 
 def _port_free(port: int) -> bool:

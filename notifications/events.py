@@ -27,16 +27,21 @@ def record(kind: str, *, project=None, participation=None, actor=None, payload: 
     return event
 
 
-def dispatch(event_id: int) -> None:
-    """Queue the delivery task. A broker outage must not fail the change that was already
-    committed: the event stays pending and the sweeper queues it again later."""
+def dispatch(event_id: int) -> bool:
+    """Queue the delivery task; False when the broker could not take it. A broker outage must not
+    fail the change that was already committed: the event is marked not queued again, and the
+    next sweep queues it (without waiting for the grace period, which is for queued messages)."""
     from .tasks import deliver_event_task
 
-    OutboxEvent.objects.filter(pk=event_id).update(dispatched_at=timezone.now())
+    queued_at = timezone.now()
+    OutboxEvent.objects.filter(pk=event_id).update(dispatched_at=queued_at)
     try:
         deliver_event_task.delay(event_id)
     except Exception:
         logger.exception("Could not queue the delivery of outbox event %s; the sweeper will retry", event_id)
+        OutboxEvent.objects.filter(pk=event_id, dispatched_at=queued_at).update(dispatched_at=None)
+        return False
+    return True
 
 
 _TRANSITION_KINDS = {

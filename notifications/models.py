@@ -51,7 +51,8 @@ class OutboxEvent(models.Model):
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     # When the latest queued attempt was queued, or is due when a retry waits for its backoff;
-    # the sweeper takes the event again only a grace period after it.
+    # the sweeper takes the event again only a grace period after it. NULL: not queued (yet, or
+    # the broker refused it), which the sweeper takes at once (services.outbox_sweep).
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     # Set once every delivery is sent, skipped or dead: the sweeper leaves it alone from then on.
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, db_index=True)

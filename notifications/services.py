@@ -38,6 +38,9 @@ from .recipients import recipients_for
 logger = logging.getLogger(__name__)
 K = EventKind
 SWEEP_BATCH = 500
+# How long after its recording an event never queued is left to the on-commit queueing of its
+# own transaction before the sweeper queues it (see outbox_sweep).
+NOT_QUEUED_GRACE = timedelta(seconds=2)
 # Attempts per e-mail, however they were queued (task retries, the sweeper, both).
 MAX_ATTEMPTS = 9
 
@@ -233,23 +236,40 @@ def event_record_once(
 
 
 def outbox_sweep(*, grace: timedelta | None = None, now=None) -> list[int]:
-    """Queue again the events still undelivered after the grace period. Rows another sweeper
-    holds are skipped (SKIP LOCKED), so two sweepers never take the same event."""
+    """Queue again the undelivered events that are not queued (their queueing failed, or never
+    ran) or were queued longer than the grace period ago. Rows another sweeper holds are skipped
+    (SKIP LOCKED), so two sweepers never take the same event.
+
+    An event not queued is taken NOT_QUEUED_GRACE after it was recorded (or sooner if `grace` is
+    shorter), only to leave its own transaction the time to queue it after its commit."""
     grace = grace if grace is not None else timedelta(seconds=getattr(settings, "NOTIFICATIONS_SWEEP_GRACE", 120))
     now = now or timezone.now()
     cutoff = now - grace
     with transaction.atomic():
         due = (
             OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(delivered_at__isnull=True, created_at__lt=cutoff)
-            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=cutoff))
+            .filter(delivered_at__isnull=True)
+            .filter(
+                Q(dispatched_at__isnull=True, created_at__lt=now - min(grace, NOT_QUEUED_GRACE))
+                | Q(dispatched_at__lt=cutoff)
+            )
             .order_by("pk")
         )
         ids = list(due.values_list("pk", flat=True)[:SWEEP_BATCH])
         OutboxEvent.objects.filter(pk__in=ids).update(dispatched_at=now)
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: events.dispatch(pk))
+        if ids:
+            transaction.on_commit(lambda: _dispatch_until_refused(ids, swept_at=now))
     return ids
+
+
+def _dispatch_until_refused(ids: list[int], *, swept_at) -> None:
+    """Queue the swept events in turn. Once the broker refuses one, the rest are marked not
+    queued without trying (each try costs a publish's retries): the next sweep takes them."""
+    for position, pk in enumerate(ids):
+        if not events.dispatch(pk):
+            rest = ids[position + 1 :]
+            OutboxEvent.objects.filter(pk__in=rest, dispatched_at=swept_at).update(dispatched_at=None)
+            return
 
 
 @transaction.atomic

@@ -124,24 +124,39 @@ def event_webhooks_create(*, event: OutboxEvent) -> list[int]:
         )
         ids = list(fresh.values_list("pk", flat=True))
         WebhookMessage.objects.filter(pk__in=ids).update(queued_at=now)
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: queue_send(pk))
+        if ids:
+            transaction.on_commit(lambda: _queue_until_refused(ids, queued_at=now))
     return ids
 
 
-def queue_send(message_id: int) -> None:
-    """Queue one send; a broker outage only delays it (the sweeper queues it again)."""
+def queue_send(message_id: int) -> bool:
+    """Queue one send; False when the broker could not take it. A broker outage only delays it:
+    the message is marked not queued again, and the next `messages_due_queue` queues it."""
     from .tasks import send_webhook_task
 
     try:
         send_webhook_task.delay(message_id)
     except Exception:
         logger.exception("Could not queue webhook message %s; the sweeper will retry", message_id)
+        WebhookMessage.objects.filter(pk=message_id, status__in=DUE_STATUSES).update(queued_at=None)
+        return False
+    return True
+
+
+def _queue_until_refused(ids: list[int], *, queued_at) -> None:
+    """Queue the sends in turn. Once the broker refuses one, the rest are marked not queued
+    without trying (each try costs a publish's retries): the next run takes them."""
+    for position, pk in enumerate(ids):
+        if not queue_send(pk):
+            rest = ids[position + 1 :]
+            WebhookMessage.objects.filter(pk__in=rest, queued_at=queued_at).update(queued_at=None)
+            return
 
 
 def messages_due_queue(*, now=None) -> list[int]:
     """Queue every due message of an active endpoint (beat runs this every 30 s). Rows being
-    sent right now are locked and skipped (SKIP LOCKED), as are rows queued within the lease."""
+    sent right now are locked and skipped (SKIP LOCKED), as are rows queued within the lease;
+    a row whose queueing failed is not queued, and is taken at once."""
     now = now or timezone.now()
     with transaction.atomic():
         due = (
@@ -152,8 +167,8 @@ def messages_due_queue(*, now=None) -> list[int]:
         )
         ids = list(due.values_list("pk", flat=True)[:SWEEP_BATCH])
         WebhookMessage.objects.filter(pk__in=ids).update(queued_at=now)
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: queue_send(pk))
+        if ids:
+            transaction.on_commit(lambda: _queue_until_refused(ids, queued_at=now))
     return ids
 
 

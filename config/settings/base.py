@@ -232,18 +232,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_keepalive": True,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-# The worker reconnects to the broker forever, also at start-up.
+# The worker reconnects to the broker forever, also at start-up, trying every second at most
+# (config.celery.PromptReconnectConsumer: Celery's own backoff waits up to 30 s between tries).
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-# Publishing gives up quickly instead (about a second): the change is committed and its outbox
-# row pending, so the sweeper queues it later; a request must not hang on a missing broker.
+CELERY_WORKER_CONSUMER = "config.celery:PromptReconnectConsumer"
+# Publishing gives up quickly instead (0.2 s when Redis refuses connections; the socket timeouts
+# above when it does not answer): the change is committed and its outbox row is left marked not
+# queued, so the next sweep queues it; a request must not hang on a missing broker.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    # Re-dispatches outbox events still undelivered after NOTIFICATIONS_SWEEP_GRACE seconds.
-    "sweep-outbox": {"task": "notifications.tasks.sweep_outbox_task", "schedule": 60.0},
+    # Queues again the outbox events whose queueing failed, and those queued more than
+    # NOTIFICATIONS_SWEEP_GRACE seconds ago and still undelivered. Cheap (delivered_at is indexed
+    # and few rows are undelivered), so often; a run not started within its interval is dropped.
+    "sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox_task",
+        "schedule": 15.0,
+        "options": {"expires": 15.0},
+    },
     # Reminders and digests are idempotent (once per due date, per week, per held delivery), so
     # plain intervals do: the hour of day they run at does not matter.
     "notification-reminders": {"task": "notifications.tasks.send_reminders_task", "schedule": 24 * 3600.0},

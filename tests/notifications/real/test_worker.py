@@ -173,3 +173,29 @@ def test_a_whole_worker_killed_mid_task_its_message_returns_after_the_visibility
     mails = published_mail(mailbox, expected=2)
     assert set(mails.values()) == {1} and {to for to, _ in mails} == {officer.email, second_coordinator.email}
     assert_all_sent_once(OutboxEvent.objects.filter(kind=EventKind.PROJECT_PUBLISHED))
+
+
+def test_redis_restarted_under_a_running_task_the_worker_reconnects_at_once_and_sends_once(
+    officer, coordinator, second_coordinator, start_worker, broker, mailbox, tmp_path
+):
+    """With a task in flight the worker used to shut down while dropping the lost connection
+    (kombu's Redis channel, giving the message back, found its client gone), and Celery's own
+    backoff kept a surviving worker away 2 + 4 + 6 … s; config.celery.PromptReconnectConsumer."""
+    (project,) = submitted_projects(officer, 1)
+    stall = tmp_path / "stalled.pid"
+    env = {"MAILBOX_STALL_FILE": str(stall), "MAILBOX_STALL_SECONDS": "3", "WORKER_VISIBILITY_TIMEOUT": "3"}
+    worker = start_worker(env=env)
+    project_transition(project=project, actor=coordinator, action="publish")
+    wait_until(lambda: stall.exists() and stall.read_text(), 30, what="the task to stall")  # unacknowledged
+
+    broker.shutdown_nosave()
+    time.sleep(1.5)  # more than Celery's first retry would leave it away, less than its second
+    broker.start()
+    # How soon is for the benchmark (bench/notifications_faults.py), not for a timed assertion.
+    wait_until(lambda: worker.output().count("Connected to redis://") >= 2, 30, what="the worker to reconnect")
+
+    mails = published_mail(mailbox, expected=2)  # the message comes back after the visibility timeout
+    assert set(mails.values()) == {1} and {to for to, _ in mails} == {officer.email, second_coordinator.email}
+    assert_all_sent_once(OutboxEvent.objects.filter(kind=EventKind.PROJECT_PUBLISHED))
+    assert worker.process.poll() is None
+    assert "Error on stopping" not in worker.output()
