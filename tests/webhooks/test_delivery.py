@@ -187,7 +187,9 @@ def test_a_delivery_in_between_resets_the_count(draft, chn_system, make_endpoint
     assert endpoint.is_active and endpoint.consecutive_failures == 1
 
 
-def test_the_sweeper_queues_due_messages_once(draft, chn_system, make_endpoint, receiver):
+def test_the_sweeper_queues_due_messages_once(
+    draft, chn_system, make_endpoint, receiver, django_capture_on_commit_callbacks
+):
     endpoint, _ = make_endpoint(chn_system, receiver.url)
     now = timezone.now()
     make = WebhookMessage.objects.create
@@ -209,12 +211,16 @@ def test_the_sweeper_queues_due_messages_once(draft, chn_system, make_endpoint, 
 
     from unittest import mock
 
-    with mock.patch.object(delivery, "queue_send") as queue:
-        assert delivery.messages_due_queue(now=now) == [due.pk]
-        assert delivery.messages_due_queue(now=now) == []  # queued: left alone during the lease
+    with mock.patch.object(delivery, "queue_send", return_value=True) as queue:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert delivery.messages_due_queue(now=now) == [due.pk]
+            assert delivery.messages_due_queue(now=now) == []  # queued: left alone during the lease
+        assert [call.args[0] for call in queue.call_args_list] == [due.pk]
         stale = now + delivery.QUEUE_LEASE + timedelta(seconds=1)
-        assert set(delivery.messages_due_queue(now=stale)) == {due.pk, queued.pk}
-    assert later.pk not in {call.args[0] for call in queue.call_args_list}
+        with django_capture_on_commit_callbacks(execute=True):
+            assert set(delivery.messages_due_queue(now=stale)) == {due.pk, queued.pk}
+    queued_ids = [call.args[0] for call in queue.call_args_list]
+    assert sorted(queued_ids) == sorted([due.pk, due.pk, queued.pk]) and later.pk not in queued_ids
 
 
 def test_replay_sends_the_same_message_again(
