@@ -3,7 +3,7 @@
 Layout (plain tables, created by migration 0005; the same SQL on PostgreSQL and SQLite):
 
 - `projects_coverage_cube`: for each filter dimension value (`dim`, `value`: none, framework,
-  party, SDG, cooperation mode, project type) the rows of every figure (`figure`, keys `k1`,
+  party, SDG, cooperation mode, project type, publication month 'YYYYMM') the rows of every figure (`figure`, keys `k1`,
   `k2`, `s`) with a project count `n` and a budget sum `amount`, per status for the unfiltered
   rows (so a status filter is served too) and as "+public" (published, ongoing and completed
   summed, what a view without a status filter counts) for every dimension; the funnel keeps
@@ -24,6 +24,10 @@ Freshness: `projects.tasks.coverage_refresh_task` runs every 20 s (beat); the da
 the cube while it is current or was refreshed less than `STALE_AFTER` seconds ago, otherwise it
 computes the same rows from the base tables (the "live" path, also used for the filter
 combinations the cube does not hold): a change shows within `STALE_AFTER` seconds at worst.
+A date range alone sums the cube's rows of the whole months it covers and adds the figures of
+its other projects (at its ends), computed from the base tables: every figure is additive.
+Reporting health depends on the day: the snapshot keeps its inputs, and the first refresh of a
+day computes every ongoing project's health again (until then the cube is not read).
 """
 
 # SQL is assembled from model table names and constants; every value is a parameter.
@@ -255,8 +259,11 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date |
         health_params = case_params + input_params
     cols = ", ".join(f"x.{name}" for name in (*FIGURE_COLUMNS, "health"))
     d = [f"SELECT '' AS dim, '' AS value, {cols} FROM ph x"]
+    month_params = []
     if dims:
+        month, month_params = _month_value("x.published_at")
         d += [
+            f"SELECT 'month', {month}, {cols} FROM ph x WHERE x.published_at IS NOT NULL",
             f"SELECT 'cooperation_mode', x.cooperation_mode, {cols} FROM ph x WHERE x.cooperation_mode <> ''",
             f"SELECT 'project_type', x.project_type, {cols} FROM ph x WHERE x.project_type <> ''",
             f"SELECT 'party', CAST(pr.party_id AS varchar(64)), {cols} FROM ph x JOIN pairs pr ON pr.project_id = x.id",
@@ -272,7 +279,16 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date |
         d AS ({union}),
         pp AS (SELECT DISTINCT project_id, pillar_id FROM tags WHERE pillar_id IS NOT NULL),
         pf AS (SELECT DISTINCT project_id, framework_id FROM tags WHERE pillar_id IS NOT NULL)"""
-    return sql, health_params
+    return sql, health_params + month_params
+
+
+def _month_value(column: str) -> tuple[str, list]:
+    """The publication month as the cube's value: 'YYYYMM' (six digits, so ranges compare as
+    text), in the current time zone as the `published_at__date` filters take the date."""
+    tz = timezone.get_current_timezone_name() if settings.USE_TZ else None
+    year, year_params = connection.ops.datetime_extract_sql("year", column, (), tz)
+    month, month_params = connection.ops.datetime_extract_sql("month", column, (), tz)
+    return f"CAST(CAST({year} * 100 + {month} AS integer) AS varchar(64))", [*year_params, *month_params]
 
 
 def _figure_select(only: tuple | None = None) -> tuple[str, list]:
@@ -395,10 +411,53 @@ class FigureQuery:
     dimension: tuple | None  # (dim, value) read from the cube; None: computed from the base tables
     every_budget: bool
     budget_party_id: int | None
+    # A date range: the cube's whole months ('YYYYMM' first, last; None: open), and the projects of
+    # the range outside them (SQL, parameters), whose figures are computed from the base tables.
+    months: tuple | None = None
+    edges_sql: str = ""
+    edges_params: tuple = ()
 
 
 def _in(values) -> tuple[str, list]:
     return ", ".join(["%s"] * len(values)), [str(value) for value in values]
+
+
+def _cube_read(query: FigureQuery, figure_counted: str, figure_params: list) -> tuple[str, list]:
+    """The CTE `fig`: the cube's rows of the statuses asked for (the funnel's and the others'; an
+    index range each), for one dimension value, or summed over a date range's whole months plus
+    the figures of the range's other projects, computed from the base tables (in the cube's
+    shape: "+public" sums the public statuses)."""
+    figures = ", ".join(f"'{name}'" for name in CUBE_FIGURES if name != "status")
+    if query.months is None:
+        where, where_params = "dim = %s AND value = %s", list(query.dimension)
+    else:
+        where, where_params = "dim = 'month'", []
+        for operator, month in zip((">=", "<="), query.months, strict=True):
+            if month is not None:
+                where += f" AND value {operator} %s"
+                where_params.append(month)
+    rows = f"""SELECT * FROM projects_coverage_cube WHERE {where} AND figure = 'status'
+            UNION ALL
+            SELECT * FROM projects_coverage_cube WHERE {where} AND figure IN ({figures})
+                AND status IN ({figure_counted})"""
+    params = [*where_params, *where_params, *figure_params]
+    if query.months is None:
+        return f"fig AS ({rows})", params
+    ctes, cte_params = _figure_ctes(query.edges_sql, dims=False, snapshot=False)
+    select, select_params = _figure_select()
+    public = ", ".join(f"'{status}'" for status in PUBLIC)
+    sql = f"""{ctes},
+        edge (dim, value, figure, status, k1, k2, s, n, amount) AS ({select}),
+        fig AS (
+            {rows}
+            UNION ALL
+            SELECT * FROM edge WHERE figure = 'status'
+            UNION ALL
+            SELECT dim, value, figure, '+public', k1, k2, s, n, amount FROM edge
+            WHERE figure <> 'status' AND status IN ({public}) AND '+public' IN ({figure_counted})
+            UNION ALL
+            SELECT * FROM edge WHERE figure <> 'status' AND status IN ({figure_counted}))"""
+    return sql, [*query.edges_params, *cte_params, *select_params, *params, *figure_params, *figure_params]
 
 
 def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) -> list:
@@ -408,27 +467,25 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     funnel, funnel_params = _in(query.funnel)
     figure_counted, figure_params = counted, counted_params
     params = list(query.projects_params)
-    if query.dimension is None:
+    if query.dimension is None and query.months is None:
         ctes, cte_params = _figure_ctes(query.projects_sql, dims=False, snapshot=False)
         select, select_params = _figure_select()
         ctes += f",\n fig (dim, value, figure, status, k1, k2, s, n, amount) AS ({select})"
         params += cte_params + select_params
+        listed = "p"
         red_from, red_order = "ph e WHERE e.health = 'red'", "e.health_ref, e.id"
     else:
         # Inlined (NOT MATERIALIZED): each list's condition and order reach the indexes.
         inline = " NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
-        ctes = f"p AS{inline} ({query.projects_sql}),\n"
+        ctes = f"lp AS{inline} ({query.projects_sql}),\n"
         if sorted(query.counted) == sorted(PUBLIC):
             figure_counted, figure_params = _in(["+public"])
-        # Only the rows of the statuses asked for (the funnel's and the others'): an index range each.
-        figures = ", ".join(f"'{name}'" for name in CUBE_FIGURES if name != "status")
-        ctes += f"""fig AS (
-            SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s AND figure = 'status'
-            UNION ALL
-            SELECT * FROM projects_coverage_cube WHERE dim = %s AND value = %s AND figure IN ({figures})
-                AND status IN ({figure_counted}))"""
-        params += [*query.dimension, *query.dimension, *figure_params]
-        red_from = "p e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red' AND e.status = 'ongoing'"
+        fig, fig_params = _cube_read(query, figure_counted, figure_params)
+        ctes += fig
+        params += fig_params
+        listed = "lp"
+        red_from = "lp e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red'"
+        red_from += " AND e.status = 'ongoing'"
         red_order = "s.health_ref, s.id"
     limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"
     body = f"""
@@ -455,7 +512,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         UNION ALL
         SELECT * FROM (
             SELECT 'early', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
-            FROM p e WHERE e.early_harvest AND e.status IN ({counted}) ORDER BY e.reference_code, e.id{limit}
+            FROM {listed} e WHERE e.early_harvest AND e.status IN ({counted}) ORDER BY e.reference_code, e.id{limit}
         ) early
         UNION ALL
         SELECT * FROM (

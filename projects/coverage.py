@@ -9,9 +9,10 @@ Two statements per scope, whatever the data and the filters (`projects.aggregate
 structure (frameworks, pillars, articles, parties, SDGs and the state of the aggregate store,
 which also validates the filters' codes), then every figure and list. The figures come from
 the aggregate cube for the unfiltered view and any one filter (framework, party, SDG, mode or
-type, each with or without a status), and from GROUP BYs over the filtered base tables
-otherwise (a date range, two filters, or a cube older than `aggregates.STALE_AFTER` that misses
-changes); `Coverage.as_of` tells which.
+type, each with or without a status; a date range, from the cube's whole months and the
+projects at its ends), and from GROUP BYs over the filtered base tables otherwise (two filters,
+a date range with a status, or a cube older than `aggregates.STALE_AFTER` that misses changes);
+`Coverage.as_of` tells which.
 
 Scope: non-public statuses count only for coordinators; a restricted budget counts only for
 viewers who may see it (`projects.view_restricted`: coordinators, the lead party and active
@@ -21,7 +22,7 @@ per party leading or taking part), so each viewer's statement adds only what the
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
 from types import SimpleNamespace
@@ -124,7 +125,7 @@ class CoverageFilter(ProjectFilter):
     def _structure(self):
         """The framework asked for (or the primary one) and its articles, as `ProjectFilter`
         chooses them, from the one structure statement (`self.structure`)."""
-        code = str(self.data.get("framework") or "").strip()
+        code = str(self.data.get("framework") or "").strip().replace("\x00", "")  # refused by the form
         self.structure = loaded = aggregates.structure_load(code)
         chosen = [f for f in loaded.frameworks if code and f.code.casefold() == code.casefold()]
         framework = (chosen or [f for f in loaded.frameworks if f.is_primary] or [None])[0]
@@ -227,20 +228,25 @@ def coverage(
         filtered = filtered.filter(status__in=PUBLIC_STATUSES)
     projects_sql, projects_params = filtered.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
     loaded = filterset.structure
-    dimension = _cube_dimension(cleaned, party, status) if loaded.cube_usable() else None
+    usable = loaded.cube_usable()
+    dimension = _cube_dimension(cleaned, party, status) if usable else None
+    months = edges = None
+    if usable and dimension is None and not (status or party or _chosen(cleaned)):
+        months, edges = _date_range(cleaned, filtered)  # a date range alone
     budget_party = getattr(user, "party_id", None) if user.is_authenticated else None
-    rows = aggregates.figures_fetch(
-        aggregates.FigureQuery(
-            projects_sql=projects_sql,
-            projects_params=projects_params,
-            counted=[status] if status else list(PUBLIC_STATUSES),
-            funnel=list(ProjectStatus.values) if everything else list(PUBLIC_STATUSES),
-            dimension=dimension,
-            every_budget=everything,
-            budget_party_id=None if everything else budget_party,
-        ),
-        list_limit=list_limit,
+    query = aggregates.FigureQuery(
+        projects_sql=projects_sql,
+        projects_params=projects_params,
+        counted=[status] if status else list(PUBLIC_STATUSES),
+        funnel=list(ProjectStatus.values) if everything else list(PUBLIC_STATUSES),
+        dimension=dimension,
+        every_budget=everything,
+        budget_party_id=None if everything else budget_party,
     )
+    if months is not None:
+        query.months = months
+        query.edges_sql, query.edges_params = edges.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
+    rows = aggregates.figures_fetch(query, list_limit=list_limit)
     figures = _read(rows, loaded, framework)
 
     parties = [(code, code) for code in sorted(figures["party"])]
@@ -299,7 +305,7 @@ def coverage(
         early_harvest_url=_library_url(base_query, party=only, early_harvest="yes") if linkable else None,
         red_url=_library_url(base_query, party=only, health="red") if linkable else None,
         scope_party=party,
-        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension is not None else None,
+        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension or months else None,
     )
 
 
@@ -325,6 +331,31 @@ def _cube_dimension(cleaned, party, status) -> tuple | None:
     if len(chosen) > 1 or (chosen and status):
         return None
     return chosen.pop() if chosen else ("", "")
+
+
+def _chosen(cleaned) -> bool:
+    """A filter other than the date range and the status."""
+    return any(cleaned.get(name) for name in ("party", "framework", "sdg", "cooperation_mode", "project_type"))
+
+
+def _date_range(cleaned, filtered) -> tuple:
+    """For a date range: the cube's whole months within it ('YYYYMM' first and last, None where
+    the range is open), and the filtered projects published outside them (at its ends), whose
+    figures are computed; (None, None) when it holds no whole month."""
+    start, end = cleaned.get("published_from"), cleaned.get("published_to")
+    if start is not None and start.day != 1:
+        start = (start.replace(day=1) + timedelta(days=32)).replace(day=1)  # the next month's first day
+    if end is not None and (end + timedelta(days=1)).day != 1:
+        end = end.replace(day=1) - timedelta(days=1)  # the previous month's last day
+    if start is not None and end is not None and start > end:
+        return None, None
+    months = tuple(None if day is None else f"{day.year * 100 + day.month}" for day in (start, end))
+    inside = {}
+    if start is not None:
+        inside["published_at__date__gte"] = start
+    if end is not None:
+        inside["published_at__date__lte"] = end
+    return months, filtered.exclude(**inside)
 
 
 def _read(rows, loaded, framework) -> dict:

@@ -41,6 +41,8 @@ class CodeChoiceField(ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        if "\x00" in str(value):  # no code holds one, and PostgreSQL refuses it in a query
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
         match = self.queryset.filter(**{f"{self.to_field_name}__iexact": str(value).strip()}).first()
         if match is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
@@ -197,7 +199,7 @@ class ProjectFilter(django_filters.FilterSet):
 
     def _structure(self):
         """The framework whose pillars and articles are offered, and its articles (two queries)."""
-        code = str(self.data.get("framework") or "").strip()
+        code = str(self.data.get("framework") or "").strip().replace("\x00", "")  # refused by the form
         wanted = Q(is_primary=True) | Q(code__iexact=code) if code else Q(is_primary=True)
         candidates = list(Framework.objects.filter(wanted))
         chosen = [framework for framework in candidates if framework.code.casefold() == code.casefold()]

@@ -34,8 +34,7 @@ STATEMENT_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
 def _settings_apply(cursor) -> None:
-    for name, value in STATEMENT_SETTINGS.items():
-        cursor.execute(f"SET LOCAL {name} = '{value}'")
+    cursor.execute("; ".join(f"SET LOCAL {name} = '{value}'" for name, value in STATEMENT_SETTINGS.items()))
 
 
 def _other(suffix: str) -> str:

@@ -26,10 +26,18 @@ CUBE_FILTERS = [
     {"sdg": "9"},
     {"cooperation_mode": "bilateral"},
     {"project_type": "investment"},
+    # A date range alone: the cube's whole months, the rest of the range computed (p1 2025-02-10,
+    # p2 2025-05-01, p3 2025-05-20).
+    {"published_from": "2025-05-01"},
+    {"published_from": "2025-05-02"},
+    {"published_to": "2025-05-19"},
+    {"published_from": "2025-02-10", "published_to": "2025-05-20"},
+    {"published_from": "2025-02-01", "published_to": "2025-05-31"},
 ]
 LIVE_FILTERS = [
     {"party": "KEN", "status": "completed"},
-    {"published_from": "2025-05-01"},
+    {"published_from": "2025-05-05", "published_to": "2025-05-25"},  # no whole month
+    {"published_from": "2025-01-01", "status": "completed"},
     {"party": "KEN", "cooperation_mode": "autonomous"},
     EVERY_FILTER,
 ]
@@ -80,7 +88,7 @@ def test_the_cube_never_counts_what_a_viewer_may_not_see(projects, other_focal_p
 
 
 @pytest.mark.parametrize("refreshed", [False, True], ids=["live", "cube"])
-@pytest.mark.parametrize("filters", CUBE_FILTERS[:4] + LIVE_FILTERS, ids=repr)
+@pytest.mark.parametrize("filters", CUBE_FILTERS[:4] + CUBE_FILTERS[-2:] + LIVE_FILTERS, ids=repr)
 def test_the_endpoint_takes_two_queries(projects, client, django_assert_max_num_queries, refreshed, filters):
     if refreshed:
         coverage_refresh_task()
