@@ -261,8 +261,9 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date |
     d = [f"SELECT '' AS dim, '' AS value, {cols} FROM ph x"]
     month_params = []
     if dims:
-        month, month_params = _month_value("x.published_at")
+        year, month, month_params = _period_values("x.published_at")
         d += [
+            f"SELECT 'year', {year}, {cols} FROM ph x WHERE x.published_at IS NOT NULL",
             f"SELECT 'month', {month}, {cols} FROM ph x WHERE x.published_at IS NOT NULL",
             f"SELECT 'cooperation_mode', x.cooperation_mode, {cols} FROM ph x WHERE x.cooperation_mode <> ''",
             f"SELECT 'project_type', x.project_type, {cols} FROM ph x WHERE x.project_type <> ''",
@@ -282,13 +283,19 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date |
     return sql, health_params + month_params
 
 
-def _month_value(column: str) -> tuple[str, list]:
-    """The publication month as the cube's value: 'YYYYMM' (six digits, so ranges compare as
-    text), in the current time zone as the `published_at__date` filters take the date."""
+def _period_values(column: str) -> tuple[str, str, list]:
+    """The publication year and month as the cube's values, 'YYYY' and 'YYYYMM' (fixed widths,
+    so ranges compare as text), in the current time zone as the `published_at__date` filters
+    take the date; and their parameters, in that order."""
     tz = timezone.get_current_timezone_name() if settings.USE_TZ else None
     year, year_params = connection.ops.datetime_extract_sql("year", column, (), tz)
+    again, again_params = connection.ops.datetime_extract_sql("year", column, (), tz)
     month, month_params = connection.ops.datetime_extract_sql("month", column, (), tz)
-    return f"CAST(CAST({year} * 100 + {month} AS integer) AS varchar(64))", [*year_params, *month_params]
+    return (
+        f"CAST(CAST({year} AS integer) AS varchar(64))",
+        f"CAST(CAST({again} * 100 + {month} AS integer) AS varchar(64))",
+        [*year_params, *again_params, *month_params],
+    )
 
 
 def _figure_select(only: tuple | None = None) -> tuple[str, list]:
@@ -411,9 +418,10 @@ class FigureQuery:
     dimension: tuple | None  # (dim, value) read from the cube; None: computed from the base tables
     every_budget: bool
     budget_party_id: int | None
-    # A date range: the cube's whole months ('YYYYMM' first, last; None: open), and the projects of
-    # the range outside them (SQL, parameters), whose figures are computed from the base tables.
-    months: tuple | None = None
+    # A date range: the cube's whole periods within it, (dim "year" or "month", first value, last
+    # value; None: open), and the projects of the range outside them (SQL, parameters), whose
+    # figures are computed from the base tables.
+    periods: list | None = None
     edges_sql: str = ""
     edges_params: tuple = ()
 
@@ -424,24 +432,31 @@ def _in(values) -> tuple[str, list]:
 
 def _cube_read(query: FigureQuery, figure_counted: str, figure_params: list) -> tuple[str, list]:
     """The CTE `fig`: the cube's rows of the statuses asked for (the funnel's and the others'; an
-    index range each), for one dimension value, or summed over a date range's whole months plus
+    index range each), for one dimension value, or summed over a date range's whole years and months plus
     the figures of the range's other projects, computed from the base tables (in the cube's
     shape: "+public" sums the public statuses)."""
     figures = ", ".join(f"'{name}'" for name in CUBE_FIGURES if name != "status")
-    if query.months is None:
-        where, where_params = "dim = %s AND value = %s", list(query.dimension)
+    if query.periods is None:
+        ranges = [("dim = %s AND value = %s", list(query.dimension))]
     else:
-        where, where_params = "dim = 'month'", []
-        for operator, month in zip((">=", "<="), query.months, strict=True):
-            if month is not None:
-                where += f" AND value {operator} %s"
-                where_params.append(month)
-    rows = f"""SELECT * FROM projects_coverage_cube WHERE {where} AND figure = 'status'
-            UNION ALL
-            SELECT * FROM projects_coverage_cube WHERE {where} AND figure IN ({figures})
-                AND status IN ({figure_counted})"""
-    params = [*where_params, *where_params, *figure_params]
-    if query.months is None:
+        ranges = []
+        for dim, first, last in query.periods:
+            where, where_params = "dim = %s", [dim]
+            for operator, value in ((">=", first), ("<=", last)):
+                if value is not None:
+                    where += f" AND value {operator} %s"
+                    where_params.append(value)
+            ranges.append((where, where_params))
+    selects, params = [], []
+    for where, where_params in ranges:
+        selects += [
+            f"SELECT * FROM projects_coverage_cube WHERE {where} AND figure = 'status'",
+            f"SELECT * FROM projects_coverage_cube WHERE {where} AND figure IN ({figures})"
+            f" AND status IN ({figure_counted})",
+        ]
+        params += [*where_params, *where_params, *figure_params]
+    rows = "\n            UNION ALL\n            ".join(selects)
+    if query.periods is None:
         return f"fig AS ({rows})", params
     ctes, cte_params = _figure_ctes(query.edges_sql, dims=False, snapshot=False)
     select, select_params = _figure_select()
@@ -467,7 +482,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     funnel, funnel_params = _in(query.funnel)
     figure_counted, figure_params = counted, counted_params
     params = list(query.projects_params)
-    if query.dimension is None and query.months is None:
+    if query.dimension is None and query.periods is None:
         ctes, cte_params = _figure_ctes(query.projects_sql, dims=False, snapshot=False)
         select, select_params = _figure_select()
         ctes += f",\n fig (dim, value, figure, status, k1, k2, s, n, amount) AS ({select})"
@@ -503,11 +518,10 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         ) ap GROUP BY ap.k1
         UNION ALL
         SELECT 'theme', th.k1, th.rank, th.name, th.n, 0, NULL, NULL, NULL FROM (
-            SELECT t.k1, t.name, t.n, ROW_NUMBER() OVER (ORDER BY t.n DESC, t.name) AS rank FROM (
-                SELECT fig.k1, tt.name, SUM(fig.n) AS n FROM fig JOIN {Theme._meta.db_table} tt ON tt.id = fig.k1
-                WHERE fig.figure = 'theme' AND fig.status IN ({figure_counted})
-                GROUP BY fig.k1, tt.name HAVING SUM(fig.n) > 0
-            ) t
+            SELECT t.k1, tt.name, t.n, ROW_NUMBER() OVER (ORDER BY t.n DESC, tt.name) AS rank FROM (
+                SELECT fig.k1, SUM(fig.n) AS n FROM fig WHERE fig.figure = 'theme' AND fig.status IN ({figure_counted})
+                GROUP BY fig.k1 HAVING SUM(fig.n) > 0
+            ) t JOIN {Theme._meta.db_table} tt ON tt.id = t.k1
         ) th WHERE th.rank <= %s
         UNION ALL
         SELECT * FROM (

@@ -230,9 +230,9 @@ def coverage(
     loaded = filterset.structure
     usable = loaded.cube_usable()
     dimension = _cube_dimension(cleaned, party, status) if usable else None
-    months = edges = None
+    periods = edges = None
     if usable and dimension is None and not (status or party or _chosen(cleaned)):
-        months, edges = _date_range(cleaned, filtered)  # a date range alone
+        periods, edges = _date_range(cleaned, filtered)  # a date range alone
     budget_party = getattr(user, "party_id", None) if user.is_authenticated else None
     query = aggregates.FigureQuery(
         projects_sql=projects_sql,
@@ -243,8 +243,8 @@ def coverage(
         every_budget=everything,
         budget_party_id=None if everything else budget_party,
     )
-    if months is not None:
-        query.months = months
+    if periods is not None:
+        query.periods = periods
         query.edges_sql, query.edges_params = edges.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
     rows = aggregates.figures_fetch(query, list_limit=list_limit)
     figures = _read(rows, loaded, framework)
@@ -305,7 +305,7 @@ def coverage(
         early_harvest_url=_library_url(base_query, party=only, early_harvest="yes") if linkable else None,
         red_url=_library_url(base_query, party=only, health="red") if linkable else None,
         scope_party=party,
-        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension or months else None,
+        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension or periods else None,
     )
 
 
@@ -339,9 +339,10 @@ def _chosen(cleaned) -> bool:
 
 
 def _date_range(cleaned, filtered) -> tuple:
-    """For a date range: the cube's whole months within it ('YYYYMM' first and last, None where
-    the range is open), and the filtered projects published outside them (at its ends), whose
-    figures are computed; (None, None) when it holds no whole month."""
+    """For a date range: the cube's whole periods within it, as (dim, first, last) with None where
+    the range is open (whole years, and the whole months beside them), and the filtered projects
+    published outside them (at its ends), whose figures are computed; (None, None) when it holds
+    no whole month."""
     start, end = cleaned.get("published_from"), cleaned.get("published_to")
     if start is not None and start.day != 1:
         start = (start.replace(day=1) + timedelta(days=32)).replace(day=1)  # the next month's first day
@@ -349,13 +350,31 @@ def _date_range(cleaned, filtered) -> tuple:
         end = end.replace(day=1) - timedelta(days=1)  # the previous month's last day
     if start is not None and end is not None and start > end:
         return None, None
-    months = tuple(None if day is None else f"{day.year * 100 + day.month}" for day in (start, end))
+    first_year = None if start is None else start.year + (0 if (start.month, start.day) == (1, 1) else 1)
+    last_year = None if end is None else end.year - (0 if (end.month, end.day) == (12, 31) else 1)
+    periods = []
+    if first_year is not None and last_year is not None and first_year > last_year:  # within a year
+        periods.append(("month", _month(start), _month(end)))
+    else:
+        periods.append(("year", None if first_year is None else str(first_year), _year(last_year)))
+        if start is not None and start.year < first_year:
+            periods.append(("month", _month(start), f"{start.year}12"))
+        if end is not None and end.year > last_year:
+            periods.append(("month", f"{end.year}01", _month(end)))
     inside = {}
     if start is not None:
         inside["published_at__date__gte"] = start
     if end is not None:
         inside["published_at__date__lte"] = end
-    return months, filtered.exclude(**inside)
+    return periods, filtered.exclude(**inside)
+
+
+def _month(day) -> str:
+    return f"{day.year * 100 + day.month}"
+
+
+def _year(year) -> str | None:
+    return None if year is None else str(year)
 
 
 def _read(rows, loaded, framework) -> dict:

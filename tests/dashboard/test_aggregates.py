@@ -33,6 +33,8 @@ CUBE_FILTERS = [
     {"published_to": "2025-05-19"},
     {"published_from": "2025-02-10", "published_to": "2025-05-20"},
     {"published_from": "2025-02-01", "published_to": "2025-05-31"},
+    {"published_to": "2025-12-31"},  # whole years
+    {"published_from": "2024-11-15", "published_to": "2026-02-10"},  # a year, a month each side, the ends
 ]
 LIVE_FILTERS = [
     {"party": "KEN", "status": "completed"},
@@ -88,7 +90,7 @@ def test_the_cube_never_counts_what_a_viewer_may_not_see(projects, other_focal_p
 
 
 @pytest.mark.parametrize("refreshed", [False, True], ids=["live", "cube"])
-@pytest.mark.parametrize("filters", CUBE_FILTERS[:4] + CUBE_FILTERS[-2:] + LIVE_FILTERS, ids=repr)
+@pytest.mark.parametrize("filters", CUBE_FILTERS[:4] + CUBE_FILTERS[-3:] + LIVE_FILTERS, ids=repr)
 def test_the_endpoint_takes_two_queries(projects, client, django_assert_max_num_queries, refreshed, filters):
     if refreshed:
         coverage_refresh_task()
@@ -159,3 +161,16 @@ def test_the_dashboard_reads_every_figure_the_cube_holds(projects):
         cursor.execute("SELECT DISTINCT figure FROM projects_coverage_cube")
         held = {row[0] for row in cursor.fetchall()}
     assert held and held <= set(aggregates.CUBE_FIGURES)
+
+
+def test_a_date_range_reads_whole_years_and_months_of_the_cube(projects, coordinator):
+    from projects.coverage import _date_range
+
+    filters = coverage_filter({"published_from": "2024-11-15", "published_to": "2026-02-10"}, user=coordinator)
+    filters.is_valid()
+    periods, edges = _date_range(filters.form.cleaned_data, filters.qs)
+    assert periods == [("year", "2025", "2025"), ("month", "202412", "202412"), ("month", "202601", "202601")]
+    assert not edges.exists()  # nothing published 2024-11-15…30 or 2026-02-01…10
+    filters = coverage_filter({"published_from": "2025-05-05", "published_to": "2025-05-25"}, user=coordinator)
+    filters.is_valid()
+    assert _date_range(filters.form.cleaned_data, filters.qs) == (None, None)
