@@ -10,6 +10,7 @@ An external id names one project for ever: it is never moved to another party's 
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,7 @@ from registry.models import Party
 
 from ..choices import PUBLIC_STATUSES, ParticipationRole, ParticipationStatus
 from ..models import ExternalId, Participation, Project, ProjectArticle, Theme
+from . import bulk_sql
 from .editing import (
     CONTENT_FIELDS,
     ArticleTag,
@@ -239,7 +241,7 @@ def _create_many(actor, new: list[tuple[int, Upsert]]) -> dict[int, Outcome]:
         return outcomes
     try:
         with transaction.atomic():
-            _write_new(actor, ready, themes)
+            _write_new(actor, ready)
     except IntegrityError:
         return outcomes  # the rest go through the services, one savepoint each
     for index, _item, project in ready:
@@ -284,21 +286,26 @@ def _themes_by_name(names) -> dict[str, Theme]:
     return found
 
 
+# Set by `_create_many` itself (the actor, the party, defaults), not by an item: not validated per item.
+_NOT_CONTENT = frozenset(model_field.name for model_field in Project._meta.fields) - CONTENT_FIELDS
+
+
 def _unsaved_project(actor, party, item, themes) -> Project:
-    project = Project(lead_party=party, created_by=actor)
     unknown = set(item.fields) - CONTENT_FIELDS
     if unknown:
         raise ValidationError({name: _("This field cannot be set here.") for name in sorted(unknown)})
-    for name, value in item.fields.items():
-        setattr(project, name, value)
+    project = Project(lead_party=party, created_by=actor, **item.fields)
     errors = _content_errors(project)
     errors.update(_article_tag_errors(item.article_tags or []))
-    try:
-        # lead_party and created_by come from the actor: no need to query that they exist.
-        project.full_clean(exclude=["reference_code", "lead_party", "created_by"], validate_constraints=False)
-    except ValidationError as exc:
-        for field_name, messages in exc.message_dict.items():
-            errors.setdefault(field_name, messages)
+    # `project_create`'s `full_clean`, for what an item sets: its content fields. The others hold
+    # their defaults or come from the actor (no query needed for the lead party or the creator),
+    # and the only unique field, reference_code, stays empty: no uniqueness check to run.
+    for check in (partial(project.clean_fields, exclude=_NOT_CONTENT), project.clean):
+        try:
+            check()
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                errors.setdefault(field_name, messages)
     if errors:
         raise ValidationError(errors)
     project.bulk_themes = [themes[name.casefold()] for name in clean_theme_names(item.theme_names or [])]
@@ -318,103 +325,104 @@ def _unsaved_project(actor, party, item, themes) -> Project:
     return project
 
 
-def _write_new(actor, ready, themes) -> None:
-    projects = [project for _index, _item, project in ready]
-    Project.objects.bulk_create(projects)
+def _write_new(actor, ready) -> None:
+    """Write the validated new projects and everything `project_create` writes with them."""
     now = timezone.now()
-    _insert_rows(
-        Participation,
-        [
-            {
-                "project_id": project.pk,
-                "party_id": project.lead_party_id,
-                "role": ParticipationRole.LEAD.value,
-                "status": ParticipationStatus.ACTIVE.value,
-                "lead_accepted_at": now,
-                "party_confirmed_at": now,
-                "party_confirmed_by_id": actor.pk,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for project in projects
-        ],
-    )
-    _insert_rows(
-        ProjectArticle,
-        [
-            {"project_id": project.pk, "article_id": tag.article.pk, "is_primary": tag.is_primary, "note": tag.note}
-            for _index, item, project in ready
-            for tag in item.article_tags or []
-        ],
-    )
-    _insert_rows(
-        Project.themes.through,
-        [{"project_id": p.pk, "theme_id": theme.pk} for p in projects for theme in p.bulk_themes],
-    )
-    _insert_rows(
-        Project.sdgs.through,
-        [{"project_id": p.pk, "sdg_id": number} for p in projects for number in p.bulk_sdgs],
-    )
-    _insert_rows(
-        ExternalId,
-        [
-            {"project_id": project.pk, "source": item.source, "external_id": item.external_id}
-            for _i, item, project in ready
-        ],
-    )
-    ids = [project.pk for project in projects]
+    projects = [project for _index, _item, project in ready]
+    for project in projects:
+        project.created_at = project.updated_at = now
+    if connection.vendor == "postgresql":
+        _write_new_sql(actor, ready, now)
+    else:
+        _write_new_orm(actor, ready, now)
     # Partners syncing see the new projects (their lead party, the only participation), in the same transaction.
     change_record_created(
         audiences={project.pk: (project.status in PUBLIC_STATUSES, {project.lead_party_id}) for project in projects}
     )
+
+
+def _related_rows(actor, ready, now) -> list[tuple]:
+    """(model, rows, constants) for the rows written with the new projects, once these have ids."""
+    lead = {
+        "role": ParticipationRole.LEAD.value,
+        "status": ParticipationStatus.ACTIVE.value,
+        "lead_accepted_at": now,
+        "party_confirmed_at": now,
+        "party_confirmed_by_id": actor.pk,
+        "created_at": now,
+        "updated_at": now,
+    }
+    projects = [project for _index, _item, project in ready]
+    return [
+        (Participation, [{"project_id": p.pk, "party_id": p.lead_party_id} for _i, _item, p in ready], lead),
+        (
+            ProjectArticle,
+            [
+                {"project_id": p.pk, "article_id": tag.article.pk, "is_primary": tag.is_primary, "note": tag.note}
+                for _i, item, p in ready
+                for tag in item.article_tags or []
+            ],
+            {},
+        ),
+        (Project.themes.through, [{"project_id": p.pk, "theme_id": t.pk} for p in projects for t in p.bulk_themes], {}),
+        (Project.sdgs.through, [{"project_id": p.pk, "sdg_id": n} for p in projects for n in p.bulk_sdgs], {}),
+        (
+            ExternalId,
+            [{"project_id": p.pk, "source": item.source, "external_id": item.external_id} for _i, item, p in ready],
+            {},
+        ),
+    ]
+
+
+# The rows written with a new project that have a history of their own (each gets a "+" row).
+_WITH_HISTORY = (Participation, ProjectArticle)
+
+
+def _write_new_sql(actor, ready, now) -> None:
+    """PostgreSQL: one statement per table, with its history rows (`bulk_sql`)."""
+    projects = [project for _index, _item, project in ready]
+    columns = [field.attname for field in Project._meta.concrete_fields if not field.primary_key]
+    returned = bulk_sql.insert(
+        Project,
+        [{name: getattr(project, name) for name in columns} for project in projects],
+        history=(actor.pk, now),
+        returning=("id", "history_id"),
+    )
+    for project, (pk, _history_id) in zip(projects, returned, strict=True):
+        project.pk = pk
+        project._state.adding, project._state.db = False, connection.alias
+    history_ids = dict(returned)
+    for model, rows, constants in _related_rows(actor, ready, now):
+        if model in (Project.themes.through, Project.sdgs.through):
+            name = "themes" if model is Project.themes.through else "sdgs"
+            historical = apps.get_model("projects", f"HistoricalProject_{name}")
+            bulk_sql.insert_m2m(model, rows, history_model=historical, history_ids=history_ids)
+        else:
+            history = (actor.pk, now) if model in _WITH_HISTORY else None
+            bulk_sql.insert(model, rows, constants=constants, history=history)
+
+
+def _write_new_orm(actor, ready, now) -> None:
+    """Other databases (SQLite): `bulk_create`, then the history rows copied by INSERT … SELECT."""
+    projects = [project for _index, _item, project in ready]
+    Project.objects.bulk_create(projects)
+    for model, rows, constants in _related_rows(actor, ready, now):
+        if rows:
+            model.objects.bulk_create([model(**row, **constants) for row in rows])
+    ids = [project.pk for project in projects]
     # History rows are copied by the database from the rows just written (INSERT … SELECT): the
     # same rows `bulk_history_create` would make, without building thousands of model instances.
-    for model in (Project, Participation, ProjectArticle):
-        rows = model.objects.filter(**{"pk__in" if model is Project else "project_id__in": _among(ids)})
+    for model in (Project, *_WITH_HISTORY):
+        rows = model.objects.filter(**{"pk__in" if model is Project else "project_id__in": ids})
         _history_from(model, rows, actor, now)
     historical_project = Project.history.model
     created = historical_project.objects.filter(id=OuterRef("project_id"), history_type="+").values("history_id")
     for name, column in (("themes", "theme_id"), ("sdgs", "sdg_id")):
         through = getattr(Project, name).through
-        rows = through.objects.filter(project_id__in=_among(ids)).values_list(
-            "id", "project_id", column, Subquery(created[:1])
-        )
+        rows = through.objects.filter(project_id__in=ids).values_list("id", "project_id", column, Subquery(created[:1]))
         _insert_select(
             apps.get_model("projects", f"HistoricalProject_{name}"), ["id", "project_id", column, "history_id"], rows
         )
-
-
-def _insert_rows(model, rows: list[dict]) -> None:
-    """Insert `rows` (dicts of the same attnames; every other column takes its field default).
-
-    On PostgreSQL one `INSERT … SELECT FROM unnest(…)` with an array per column: no model
-    instance and one parameter per column whatever the number of rows; elsewhere `bulk_create`.
-    Only for plain values (numbers, text, booleans, aware datetimes), as these tables hold."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows])
-        return
-    given = list(rows[0])
-    template = model(**rows[0])
-    fields, arrays = [], []
-    for column in model._meta.concrete_fields:
-        if column.primary_key:
-            continue
-        fields.append(column)
-        if column.attname in given:
-            arrays.append([row[column.attname] for row in rows])
-        else:
-            default = column.get_db_prep_save(column.pre_save(template, add=True), connection)
-            arrays.append([default] * len(rows))
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(column.column) for column in fields)
-    # Array types without their length (`varchar[]`, not `varchar(16)[]`): too long a text must
-    # fail as it would in a plain INSERT, not be cut silently by the cast.
-    unnest = ", ".join(f"%s::{column.db_type(connection).split('(')[0]}[]" for column in fields)
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({unnest})"  # noqa: S608
-    with connection.cursor() as cursor:  # table, columns and types from the model
-        cursor.execute(sql, arrays)
 
 
 def _history_from(model, rows, actor, now) -> None:

@@ -199,6 +199,40 @@ def test_bulk_query_count_grows_per_item_not_per_tag(chn_key, django_assert_max_
     assert response.json()["counts"]["created"] == 10
 
 
+def test_bulk_creates_any_number_of_projects_in_the_same_queries(chn_key):
+    """A create batch costs the same queries for 5 or 25 new projects with tags, themes and SDGs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(prefix, count):
+        with CaptureQueriesContext(connection) as captured:
+            response = chn_key.request("post", BULK, {"items": [item(f"{prefix}-{n}") for n in range(count)]})
+        assert response.json()["counts"]["created"] == count
+        return [query["sql"] for query in captured.captured_queries]
+
+    queries("FIRST", 1)  # creates the themes: two more queries, once
+    few, many = queries("FEW", 5), queries("MANY", 25)
+    assert len(few) == len(many)
+    if connection.vendor == "postgresql":  # one statement per table, its history rows included
+        writes = [sql.split("(")[0] for sql in many if sql.startswith(("INSERT", "WITH"))]
+        assert len(writes) == 8, writes
+
+
+def content(project):
+    """A project's row (without id and times), lead participation, tags, themes and SDGs."""
+    row = Project.objects.filter(pk=project.pk).values().get()
+    for name in ("id", "created_at", "updated_at"):
+        row.pop(name)
+    participation = project.participations.values_list("party__code", "role", "status", "party_confirmed_by").get()
+    return (
+        row,
+        participation,
+        sorted(project.article_links.values_list("article__number", "is_primary", "note")),
+        sorted(project.themes.values_list("name", flat=True)),
+        sorted(project.sdgs.values_list("number", flat=True)),
+    )
+
+
 def test_bulk_creates_what_the_services_create(chn_key):
     """The batch path writes the same project, lead participation, tags, search text and history."""
     chn_key.request("put", URL.format(source="chn-db", external_id="ONE"), payload(title="Same"))
@@ -207,26 +241,107 @@ def test_bulk_creates_what_the_services_create(chn_key):
     )
     one = Project.objects.get(external_ids__external_id="ONE")
     many = Project.objects.get(external_ids__external_id="MANY")
-
-    def content(project):
-        row = Project.objects.filter(pk=project.pk).values().get()
-        for name in ("id", "created_at", "updated_at"):
-            row.pop(name)
-        participation = project.participations.values_list("party__code", "role", "status", "party_confirmed_by").get()
-        return (
-            row,
-            participation,
-            sorted(project.article_links.values_list("article__number", "is_primary", "note")),
-            sorted(project.themes.values_list("name", flat=True)),
-            sorted(project.sdgs.values_list("number", flat=True)),
-        )
-
     assert content(one) == content(many)
     created = many.history.get(history_type="+")
     assert sorted(created.themes.values_list("theme__name", flat=True)) == ["E-invoicing", "Paperless trade"]
     assert sorted(created.sdgs.values_list("sdg_id", flat=True)) == [9, 17]
     assert created.history_user.role == "partner_system"
     assert many.participations.get().history.count() == 1 and many.article_links.first().history.count() == 1
+
+
+def test_bulk_stores_awkward_values_as_the_services_do(chn_key):
+    """Quotes, backslashes, percent signs, line breaks, non-Latin text, decimals, dates and lists
+    reach the database unchanged (on PostgreSQL the batch's rows travel as one JSON document)."""
+    awkward = payload(
+        title='A "quoted" \\ 100% pilot — 跨境 ✓',
+        summary={"en": "Line one\nLine two\ttabbed", "zh-hans": "摘要 \\N"},
+        places="Nairobi; {Mombasa}, [Kisumu]",
+        funding_sources="O'Brien & Co. $1,000",
+        beneficiary_groups=["women", "msme"],
+        countries=["CHN", "KEN", "ETH"],
+        start_on="2026-02-28",
+        end_on="2027-12-31",
+        budget={"amount": "1234567.89", "currency": "CNY"},
+        early_harvest=True,
+        contact={"name": "Li Wei", "email": "li.wei@example.org", "phone": "+86 10 1234", "restricted": False},
+    )
+    assert chn_key.request("put", URL.format(source="chn-db", external_id="ONE"), awkward).status_code == 201
+    items = [{"source": "chn-db", "external_id": "MANY", "project": awkward}]
+    assert chn_key.request("post", BULK, {"items": items}).json()["counts"]["created"] == 1
+    one = Project.objects.get(external_ids__external_id="ONE")
+    many = Project.objects.get(external_ids__external_id="MANY")
+    assert content(one) == content(many)
+    assert many.title_en == 'A "quoted" \\ 100% pilot — 跨境 ✓' and str(many.budget_amount) == "1234567.89"
+    history = many.history.get(history_type="+")
+    assert (history.title_en, history.countries, history.end_on) == (many.title_en, many.countries, many.end_on)
+
+
+def test_bulk_gives_each_item_its_own_rows_and_history(chn_key):
+    """Every created project gets its own item's content, tags, themes, SDGs, external id, feed
+    record and history (the rows of a batch are written together, then matched back to items)."""
+    from feed.models import FeedChange, FeedScope
+
+    def numbered(n):
+        return item(
+            f"E-{n}",
+            articles=[{"number": 1 + n, "primary": True}, {"number": 20 + n, "note": f"Note {n}"}],
+            themes=[f"Theme {n}", "Shared theme"],
+            sdgs=[1 + n % 17],
+            start_on=f"2026-01-{1 + n:02d}",
+        )
+
+    items = [numbered(n) for n in range(12)]
+    items[3]["project"]["articles"] = [{"number": 4}]  # no primary: refused, the others still match up
+    results = chn_key.request("post", BULK, {"items": items}).json()["results"]
+    assert [row["result"] for row in results] == ["created"] * 3 + ["error"] + ["created"] * 8
+    for n, row in enumerate(results):
+        if n == 3:
+            continue
+        project = Project.objects.get(pk=row["id"])
+        assert (row["external_id"], project.external_ids.get().external_id) == (f"E-{n}", f"E-{n}")
+        assert project.title_en == f"Project E-{n}" and str(project.start_on) == f"2026-01-{1 + n:02d}"
+        tags = sorted(project.article_links.values_list("article__number", "is_primary", "note"))
+        assert tags == [(1 + n, True, ""), (20 + n, False, f"Note {n}")]
+        assert sorted(project.themes.values_list("name", flat=True)) == ["Shared theme", f"Theme {n}"]
+        assert list(project.sdgs.values_list("number", flat=True)) == [1 + n % 17]
+        created = project.history.get()
+        assert created.history_type == "+" and created.title_en == project.title_en
+        assert sorted(created.themes.values_list("theme__name", flat=True)) == ["Shared theme", f"Theme {n}"]
+        assert list(created.sdgs.values_list("sdg_id", flat=True)) == [1 + n % 17]
+        assert sorted(link.history.get().article.number for link in project.article_links.all()) == [1 + n, 20 + n]
+        assert project.participations.get().history.get().history_type == "+"
+        party = f",{project.lead_party_id},"
+        assert FeedChange.objects.get(project_id=project.pk).parties == party
+        assert FeedScope.objects.get(project_id=project.pk).parties == party
+    assert Project.objects.count() == 11 and not ExternalId.objects.filter(external_id="E-3").exists()
+
+
+@pytest.mark.postgres
+def test_the_batch_insert_refuses_a_too_long_text_instead_of_cutting_it(officer):
+    from django.db import DataError, transaction
+
+    from projects.services import bulk_sql
+    from tests.factories import draft_project
+
+    project = draft_project(officer=officer)
+    with pytest.raises(DataError), transaction.atomic():
+        bulk_sql.insert(ExternalId, [{"project_id": project.pk, "source": "s" * 65, "external_id": "X"}])
+    bulk_sql.insert(ExternalId, [{"project_id": project.pk, "source": "s" * 64, "external_id": "X"}])
+    assert ExternalId.objects.get(project=project).source == "s" * 64
+
+
+@pytest.mark.postgres
+def test_the_batch_insert_stores_none_in_a_json_column_as_sql_null(officer):
+    """As Django does: `None` is SQL NULL (refused by a NOT NULL column), never the JSON `null`."""
+    from django.db import IntegrityError, transaction
+
+    from projects.services import bulk_sql
+
+    row = {"language": "en", "title_en": "T", "lead_party_id": officer.party_id, "countries": None}
+    with pytest.raises(IntegrityError, match="countries"), transaction.atomic():
+        bulk_sql.insert(Project, [row])
+    bulk_sql.insert(Project, [{**row, "countries": ["KEN"]}])
+    assert Project.objects.get(title_en="T").countries == ["KEN"]
 
 
 def test_bulk_falls_back_to_one_savepoint_per_item_on_a_conflict(chn_key, monkeypatch):
