@@ -126,6 +126,8 @@ def main(rounds: int = 5, size: int = 500) -> None:
     auth = f"Api-Key {partner_secret()}"
     client = Client()
     post(client, auth, json.dumps(batch(f"warm-{uuid.uuid4().hex[:6]}", 20)))  # warm up
+    if "--no-freeze" not in sys.argv:
+        gc.freeze()  # as config/wsgi.py does once the application is loaded
     creates, replays, collected = [], [], []
     print(f"{connection.vendor}, {size} projects per batch (2 article tags, 2 themes, 1-2 SDGs each), {rounds} rounds")
     for round_number in range(rounds):
@@ -162,4 +164,4 @@ def main(rounds: int = 5, size: int = 500) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(arg) for arg in sys.argv[1:3]))
+    main(*(int(arg) for arg in sys.argv[1:3] if not arg.startswith("--")))
