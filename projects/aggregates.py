@@ -422,8 +422,9 @@ class FigureQuery:
     # value; None: open), and the projects of the range outside them (SQL, parameters), whose
     # figures are computed from the base tables.
     periods: list | None = None
-    edges_sql: str = ""
+    edges_sql: str = ""  # none: the range is whole months
     edges_params: tuple = ()
+    published: tuple = (None, None)  # the range as publication times [from, to), for the lists
 
 
 def _in(values) -> tuple[str, list]:
@@ -456,7 +457,7 @@ def _cube_read(query: FigureQuery, figure_counted: str, figure_params: list) -> 
         ]
         params += [*where_params, *where_params, *figure_params]
     rows = "\n            UNION ALL\n            ".join(selects)
-    if query.periods is None:
+    if query.periods is None or not query.edges_sql:
         return f"fig AS ({rows})", params
     ctes, cte_params = _figure_ctes(query.edges_sql, dims=False, snapshot=False)
     select, select_params = _figure_select()
@@ -482,6 +483,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     funnel, funnel_params = _in(query.funnel)
     figure_counted, figure_params = counted, counted_params
     params = list(query.projects_params)
+    red_params = []
     if query.dimension is None and query.periods is None:
         ctes, cte_params = _figure_ctes(query.projects_sql, dims=False, snapshot=False)
         select, select_params = _figure_select()
@@ -501,6 +503,12 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         listed = "lp"
         red_from = "lp e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red'"
         red_from += " AND e.status = 'ongoing'"
+        # A date range: the snapshot's red projects of the range too (an index of their own),
+        # when that is shorter than walking them all in order until the page is full.
+        for operator, bound in zip((">=", "<"), query.published, strict=True):
+            if bound is not None:
+                red_from += f" AND s.published_at {operator} %s"
+                red_params.append(bound)
         red_order = "s.health_ref, s.id"
     limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"
     body = f"""
@@ -536,7 +544,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     """
     params += [*funnel_params, *figure_params, *figure_params, 1 if query.every_budget else 0, *figure_params]
     params += [query.budget_party_id or -1, *figure_params, *figure_params, TOP_THEMES]
-    params += [*counted_params, *counted_params]
+    params += [*counted_params, *red_params, *counted_params]
     sql = f"WITH {ctes}\n{body}"
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:

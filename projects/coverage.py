@@ -22,7 +22,7 @@ per party leading or taking part), so each viewer's statement adds only what the
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from operator import attrgetter
 from types import SimpleNamespace
@@ -30,6 +30,7 @@ from types import SimpleNamespace
 import django_filters
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -245,7 +246,9 @@ def coverage(
     )
     if periods is not None:
         query.periods = periods
-        query.edges_sql, query.edges_params = edges.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
+        query.published = _published_bounds(cleaned)
+        if edges is not None:
+            query.edges_sql, query.edges_params = edges.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
     rows = aggregates.figures_fetch(query, list_limit=list_limit)
     figures = _read(rows, loaded, framework)
 
@@ -343,7 +346,7 @@ def _date_range(cleaned, filtered) -> tuple:
     the range is open (whole years, and the whole months beside them), and the filtered projects
     published outside them (at its ends), whose figures are computed; (None, None) when it holds
     no whole month."""
-    start, end = cleaned.get("published_from"), cleaned.get("published_to")
+    asked = start, end = cleaned.get("published_from"), cleaned.get("published_to")
     if start is not None and start.day != 1:
         start = (start.replace(day=1) + timedelta(days=32)).replace(day=1)  # the next month's first day
     if end is not None and (end + timedelta(days=1)).day != 1:
@@ -361,12 +364,26 @@ def _date_range(cleaned, filtered) -> tuple:
             periods.append(("month", _month(start), f"{start.year}12"))
         if end is not None and end.year > last_year:
             periods.append(("month", f"{end.year}01", _month(end)))
+    if (start, end) == asked:  # the range is whole months: nothing at its ends
+        return periods, None
     inside = {}
     if start is not None:
         inside["published_at__date__gte"] = start
     if end is not None:
         inside["published_at__date__lte"] = end
     return periods, filtered.exclude(**inside)
+
+
+def _published_bounds(cleaned) -> tuple:
+    """The date range as publication times [from, to): the first instant of `published_from` and
+    of the day after `published_to` in the current time zone (as `published_at__date` takes the
+    date); None where open."""
+    zone = timezone.get_current_timezone()
+    start, end = cleaned.get("published_from"), cleaned.get("published_to")
+    return (
+        None if start is None else datetime.combine(start, time.min, tzinfo=zone),
+        None if end is None else datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+    )
 
 
 def _month(day) -> str:

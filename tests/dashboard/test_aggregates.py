@@ -174,3 +174,6 @@ def test_a_date_range_reads_whole_years_and_months_of_the_cube(projects, coordin
     filters = coverage_filter({"published_from": "2025-05-05", "published_to": "2025-05-25"}, user=coordinator)
     filters.is_valid()
     assert _date_range(filters.form.cleaned_data, filters.qs) == (None, None)
+    filters = coverage_filter({"published_from": "2025-03-01", "published_to": "2025-12-31"}, user=coordinator)
+    filters.is_valid()
+    assert _date_range(filters.form.cleaned_data, filters.qs) == ([("month", "202503", "202512")], None)
