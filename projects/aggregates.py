@@ -483,7 +483,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     funnel, funnel_params = _in(query.funnel)
     figure_counted, figure_params = counted, counted_params
     params = list(query.projects_params)
-    red_params = []
+    early_where, early_params, red_params = "", [], []
     if query.dimension is None and query.periods is None:
         ctes, cte_params = _figure_ctes(query.projects_sql, dims=False, snapshot=False)
         select, select_params = _figure_select()
@@ -503,11 +503,13 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         listed = "lp"
         red_from = "lp e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red'"
         red_from += " AND e.status = 'ongoing'"
-        # A date range: the snapshot's red projects of the range too (an index of their own),
-        # when that is shorter than walking them all in order until the page is full.
+        # A date range: the range's early-harvest and red projects found by their publication
+        # time too (an index each; `published_at__date` is an expression no index serves).
         for operator, bound in zip((">=", "<"), query.published, strict=True):
             if bound is not None:
+                early_where += f" AND e.published_at {operator} %s"
                 red_from += f" AND s.published_at {operator} %s"
+                early_params.append(bound)
                 red_params.append(bound)
         red_order = "s.health_ref, s.id"
     limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"
@@ -534,7 +536,8 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         UNION ALL
         SELECT * FROM (
             SELECT 'early', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
-            FROM {listed} e WHERE e.early_harvest AND e.status IN ({counted}) ORDER BY e.reference_code, e.id{limit}
+            FROM {listed} e WHERE e.early_harvest AND e.status IN ({counted}){early_where}
+            ORDER BY e.published_at DESC, e.id DESC{limit}
         ) early
         UNION ALL
         SELECT * FROM (
@@ -544,7 +547,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     """
     params += [*funnel_params, *figure_params, *figure_params, 1 if query.every_budget else 0, *figure_params]
     params += [query.budget_party_id or -1, *figure_params, *figure_params, TOP_THEMES]
-    params += [*counted_params, *red_params, *counted_params]
+    params += [*counted_params, *early_params, *red_params, *counted_params]
     sql = f"WITH {ctes}\n{body}"
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:

@@ -158,7 +158,7 @@ class Coverage:
     budgets: list
     themes: list
     modes: list
-    early_harvest: list  # the first `list_limit` (all without a limit)
+    early_harvest: list  # the first `list_limit` (all without a limit), the latest published first
     health: list
     red_projects: list  # the first `list_limit` overdue ones, the longest without a report first
     linkable: bool
@@ -456,16 +456,11 @@ def _read(rows, loaded, framework) -> dict:
         ),
         key=lambda row: (row["pillar"] is None, row["pillar"] or 0, row["currency"]),
     )
-    # By reference code (missing ones last, as PostgreSQL sorts them; SQLite puts them first) and
-    # id; the overdue ones in the statement's order, the longest without a report first.
-    result["early"] = sorted(early, key=_listed_order)
-    result["red"] = red
+    # In the statement's order: the early-harvest ones most recently published first, the
+    # overdue ones longest without a report first.
+    result["early"], result["red"] = early, red
     result["health"] = [{"party": code, **counts} for code, counts in sorted(health.items())]
     return result
-
-
-def _listed_order(project) -> tuple:
-    return (project.reference_code is None, project.reference_code or "", project.pk)
 
 
 def _funnel(counts, everything) -> list:
