@@ -537,7 +537,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
         SELECT * FROM (
             SELECT 'early', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
             FROM {listed} e WHERE e.early_harvest AND e.status IN ({counted}){early_where}
-            ORDER BY e.published_at DESC, e.id DESC{limit}
+            ORDER BY e.published_at DESC NULLS LAST, e.id DESC{limit}
         ) early
         UNION ALL
         SELECT * FROM (

@@ -4,6 +4,19 @@ projects by publication time, so that the range's first ones are found without w
 from django.db import migrations
 
 
+def _early_index_create(apps, schema_editor):
+    # SQLite puts NULLs last in a descending order already, and takes no NULLS LAST in an index.
+    nulls = " NULLS LAST" if schema_editor.connection.vendor == "postgresql" else ""
+    schema_editor.execute(
+        f"CREATE INDEX projects_project_early_published ON projects_project (published_at DESC{nulls}, id DESC) "
+        "WHERE early_harvest"
+    )
+
+
+def _early_index_drop(apps, schema_editor):
+    schema_editor.execute("DROP INDEX projects_project_early_published")
+
+
 class Migration(migrations.Migration):
     dependencies = [("projects", "0007_participation_party_index")]
 
@@ -14,10 +27,7 @@ class Migration(migrations.Migration):
             "DROP INDEX projects_coverage_project_red_published",
         ),
         # The early-harvest list: the latest published first (replaces the index by reference code).
-        migrations.RunSQL(
-            "CREATE INDEX projects_project_early_published ON projects_project (published_at, id) WHERE early_harvest",
-            "DROP INDEX projects_project_early_published",
-        ),
+        migrations.RunPython(_early_index_create, _early_index_drop),
         migrations.RunSQL(
             "DROP INDEX projects_project_early_harvest",
             "CREATE INDEX projects_project_early_harvest ON projects_project (reference_code, id) WHERE early_harvest",
