@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-webhooks": {"task": "webhooks.tasks.send_due_webhooks_task", "schedule": 30.0},
     # Sync feed: tombstones older than FEED_TOMBSTONE_RETENTION, idempotency keys past 24 hours.
     "feed-prune": {"task": "feed.tasks.feed_prune_task", "schedule": 3600.0},
+    # Positions committed changes when no partner reads, so that a reader's first page stays short.
+    "feed-position": {"task": "feed.tasks.feed_position_task", "schedule": 10.0, "options": {"expires": 10.0}},
     "prune-idempotency-keys": {"task": "registry.tasks.prune_idempotency_records_task", "schedule": 3600.0},
     # Dashboard aggregates: the figures of the projects changed since the last run (projects.aggregates).
     "coverage-refresh": {"task": "projects.tasks.coverage_refresh_task", "schedule": 20.0},
