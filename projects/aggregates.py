@@ -289,12 +289,11 @@ def _period_values(column: str) -> tuple[str, str, list]:
     take the date; and their parameters, in that order."""
     tz = timezone.get_current_timezone_name() if settings.USE_TZ else None
     year, year_params = connection.ops.datetime_extract_sql("year", column, (), tz)
-    again, again_params = connection.ops.datetime_extract_sql("year", column, (), tz)
     month, month_params = connection.ops.datetime_extract_sql("month", column, (), tz)
     return (
         f"CAST(CAST({year} AS integer) AS varchar(64))",
-        f"CAST(CAST({again} * 100 + {month} AS integer) AS varchar(64))",
-        [*year_params, *again_params, *month_params],
+        f"CAST(CAST({year} * 100 + {month} AS integer) AS varchar(64))",
+        [*year_params, *year_params, *month_params],
     )
 
 

@@ -359,7 +359,7 @@ def _date_range(cleaned, filtered) -> tuple:
     if first_year is not None and last_year is not None and first_year > last_year:  # within a year
         periods.append(("month", _month(start), _month(end)))
     else:
-        periods.append(("year", None if first_year is None else str(first_year), _year(last_year)))
+        periods.append(("year", _year(first_year), _year(last_year)))
         if start is not None and start.year < first_year:
             periods.append(("month", _month(start), f"{start.year}12"))
         if end is not None and end.year > last_year:
