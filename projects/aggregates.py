@@ -3,16 +3,20 @@
 Layout (plain tables, created by migration 0005; the same SQL on PostgreSQL and SQLite):
 
 - `projects_coverage_cube`: for each filter dimension value (`dim`, `value`: none, framework,
-  party, SDG, cooperation mode, project type, publication month 'YYYYMM') the rows of every figure (`figure`, keys `k1`,
-  `k2`, `s`) with a project count `n` and a budget sum `amount`, per status for the unfiltered
+  party, SDG, cooperation mode, project type, publication year 'YYYY', month 'YYYYMM' and day
+  'YYYYMMDD') the rows of every figure (`figure`, keys `k1`, `k2`, `s`) with a project count
+  `n` and a budget sum `amount`, per status for the unfiltered
   rows (so a status filter is served too) and as "+public" (published, ongoing and completed
   summed, what a view without a status filter counts) for every dimension; the funnel keeps
   every status. The unfiltered view and any one filter read a few thousand rows, whatever the
   number of projects. Restricted budgets are kept apart (in total, and per party leading or
   actively taking part), so each viewer adds only what they may see;
 - `projects_coverage_project`, `_pair`, `_tag`, `_sdg`, `_theme`: the snapshot of the facts the
-  cube was computed from;
-- `projects_coverage_state`: when it was refreshed, and up to which sync-feed change.
+  cube was computed from, per project (with its reporting health). What the cube holds no row
+  for (two filters, a status with another filter, a date range with another filter) is computed from it,
+  and the dashboard's lists are read from it (`snapshot_projects`);
+- `projects_coverage_state`: when it was refreshed, up to which sync-feed change, and a version
+  raised by every refresh that changed the store.
 
 Every figure is additive over projects (a project counts once per key; the COUNT DISTINCT of
 parties per article is kept as (article, party) rows and counted when read), so a refresh takes
@@ -21,11 +25,10 @@ new figures in: its cost depends on the number of changed projects (named by the
 `FeedChange` rows, which every project service writes), not on the size of the database.
 
 Freshness: `projects.tasks.coverage_refresh_task` runs every 20 s (beat); the dashboard reads
-the cube while it is current or was refreshed less than `STALE_AFTER` seconds ago, otherwise it
-computes the same rows from the base tables (the "live" path, also used for the filter
-combinations the cube does not hold): a change shows within `STALE_AFTER` seconds at worst.
-A date range alone sums the cube's rows of the whole months it covers and adds the figures of
-its other projects (at its ends), computed from the base tables: every figure is additive.
+the store while it is current or was refreshed less than `STALE_AFTER` seconds ago, otherwise it
+computes the same rows from the base tables (the "live" path): a change shows within
+`STALE_AFTER` seconds at worst. A date range alone sums the cube's rows of the years, months and
+days that make it up: every figure is additive.
 Reporting health depends on the day: the snapshot keeps its inputs, and the first refresh of a
 day computes every ongoing project's health again (until then the cube is not read).
 """
@@ -33,6 +36,7 @@ day computes every ongoing project's health again (until then the cube is not re
 # SQL is assembled from model table names and constants; every value is a parameter.
 # ruff: noqa: S608
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -112,6 +116,9 @@ class Structure:
     last_change_id: int = 0
     latest_change_id: int = 0
     health_day: str = ""
+    full_at: float | None = None  # when the store was last built whole
+    version: int = 0  # raised by every refresh that changes the store (since it was built whole)
+    catalogue_key: str = ""  # a digest of the catalogue rows read
 
     def cube_usable(self, now: float | None = None) -> bool:
         """Read the cube while it misses no change, or for `STALE_AFTER` seconds after it began
@@ -151,6 +158,8 @@ def structure_load(framework_code: str) -> Structure:
         "CAST((SELECT last_change_id FROM projects_coverage_state WHERE id = 1) AS varchar(64))",
         "CAST((SELECT MAX(id) FROM feed_feedchange) AS varchar(64))",
         "(SELECT health_day FROM projects_coverage_state WHERE id = 1)",
+        "CAST((SELECT version FROM projects_coverage_state WHERE id = 1) AS varchar(64))",
+        "CAST((SELECT full_at FROM projects_coverage_state WHERE id = 1) AS varchar(64))",
     ]
     selects.append(f"SELECT 'state', {', '.join(state + ['NULL'] * (width - len(state)))}")
     with connection.cursor() as cursor:
@@ -163,6 +172,8 @@ def structure_load(framework_code: str) -> Structure:
     loaded.last_change_id = int(state[2] or 0)
     loaded.latest_change_id = int(state[3] or 0)
     loaded.health_day = state[4] or ""
+    loaded.version = int(state[5] or 0)
+    loaded.full_at = float(state[6]) if state[6] is not None else None
     _catalogue_parse(loaded, rows, {kind: model for kind, model, _where, _params in parts}, framework_code)
     return loaded
 
@@ -179,6 +190,7 @@ def _catalogue_parse(loaded: Structure, rows: list, models: dict, framework_code
     if previous is not None and previous[0] == rows:
         for plural, instances in previous[1].items():
             setattr(loaded, plural, list(instances))
+        loaded.catalogue_key = previous[2]
         return
     for kind, *values in rows:
         fields = models[kind]._meta.concrete_fields
@@ -191,7 +203,8 @@ def _catalogue_parse(loaded: Structure, rows: list, models: dict, framework_code
             article.pillar = pillars[article.pillar_id]
     if len(_PARSED) > 32:  # codes asked for that do not exist: each has its own key
         _PARSED.clear()
-    _PARSED[key] = (rows, {plural: list(getattr(loaded, plural)) for plural in PLURALS.values()})
+    loaded.catalogue_key = hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+    _PARSED[key] = (rows, {plural: list(getattr(loaded, plural)) for plural in PLURALS.values()}, loaded.catalogue_key)
 
 
 # --- The figures' rows, from the base tables -------------------------------------------------------
@@ -259,12 +272,14 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date |
         health_params = case_params + input_params
     cols = ", ".join(f"x.{name}" for name in (*FIGURE_COLUMNS, "health"))
     d = [f"SELECT '' AS dim, '' AS value, {cols} FROM ph x"]
-    month_params = []
+    period_params = []
     if dims:
-        year, month, month_params = _period_values("x.published_at")
+        periods, period_params = _period_values("x.published_at")
         d += [
-            f"SELECT 'year', {year}, {cols} FROM ph x WHERE x.published_at IS NOT NULL",
-            f"SELECT 'month', {month}, {cols} FROM ph x WHERE x.published_at IS NOT NULL",
+            f"SELECT '{dim}', {value}, {cols} FROM ph x WHERE x.published_at IS NOT NULL"
+            for dim, value in periods.items()
+        ]
+        d += [
             f"SELECT 'cooperation_mode', x.cooperation_mode, {cols} FROM ph x WHERE x.cooperation_mode <> ''",
             f"SELECT 'project_type', x.project_type, {cols} FROM ph x WHERE x.project_type <> ''",
             f"SELECT 'party', CAST(pr.party_id AS varchar(64)), {cols} FROM ph x JOIN pairs pr ON pr.project_id = x.id",
@@ -280,21 +295,23 @@ def _figure_ctes(projects_sql: str, *, dims: bool, snapshot: bool, today: date |
         d AS ({union}),
         pp AS (SELECT DISTINCT project_id, pillar_id FROM tags WHERE pillar_id IS NOT NULL),
         pf AS (SELECT DISTINCT project_id, framework_id FROM tags WHERE pillar_id IS NOT NULL)"""
-    return sql, health_params + month_params
+    return sql, health_params + period_params
 
 
-def _period_values(column: str) -> tuple[str, str, list]:
-    """The publication year and month as the cube's values, 'YYYY' and 'YYYYMM' (fixed widths,
-    so ranges compare as text), in the current time zone as the `published_at__date` filters
-    take the date; and their parameters, in that order."""
+def _period_values(column: str) -> tuple[dict, list]:
+    """The publication year, month and day as the cube's values, 'YYYY', 'YYYYMM' and
+    'YYYYMMDD' (fixed widths, so ranges compare as text), in the current time zone as the
+    `published_at__date` filters take the date; and their parameters, in that order."""
     tz = timezone.get_current_timezone_name() if settings.USE_TZ else None
     year, year_params = connection.ops.datetime_extract_sql("year", column, (), tz)
     month, month_params = connection.ops.datetime_extract_sql("month", column, (), tz)
-    return (
-        f"CAST(CAST({year} AS integer) AS varchar(64))",
-        f"CAST(CAST({year} * 100 + {month} AS integer) AS varchar(64))",
-        [*year_params, *year_params, *month_params],
-    )
+    day, day_params = connection.ops.datetime_extract_sql("day", column, (), tz)
+    values = {
+        "year": f"CAST(CAST({year} AS integer) AS varchar(64))",
+        "month": f"CAST(CAST({year} * 100 + {month} AS integer) AS varchar(64))",
+        "day": f"CAST(CAST({year} * 10000 + {month} * 100 + {day} AS integer) AS varchar(64))",
+    }
+    return values, [*year_params, *year_params, *month_params, *year_params, *month_params, *day_params]
 
 
 def _figure_select(only: tuple | None = None) -> tuple[str, list]:
@@ -417,13 +434,59 @@ class FigureQuery:
     dimension: tuple | None  # (dim, value) read from the cube; None: computed from the base tables
     every_budget: bool
     budget_party_id: int | None
-    # A date range: the cube's whole periods within it, (dim "year" or "month", first value, last
-    # value; None: open), and the projects of the range outside them (SQL, parameters), whose
-    # figures are computed from the base tables.
+    # The same projects in the store's snapshot (`snapshot_projects`), while the store is read:
+    # what the cube holds no row for is computed from them, and the lists are read from them
+    # (their titles joined to the listed rows only). None: the base tables for everything.
+    snapshot_sql: str | None = None
+    snapshot_params: tuple = ()
+    # A date range: the cube's periods that make it up exactly, (dim "year", "month" or "day",
+    # first value, last value; None: open).
     periods: list | None = None
-    edges_sql: str = ""  # none: the range is whole months
-    edges_params: tuple = ()
-    published: tuple = (None, None)  # the range as publication times [from, to), for the lists
+
+
+def snapshot_projects(
+    *,
+    statuses=None,
+    parties=(),
+    framework_id=None,
+    sdg_id=None,
+    mode="",
+    project_type="",
+    published=(None, None),
+) -> tuple[str, list]:
+    """The snapshot's projects (its figure and health columns) that a combination of filters
+    selects, as the library's filters mean them (party: leading or active, as the snapshot's
+    pairs hold it; framework: tagged to one of its articles); `published`: publication times
+    [from, to), None where open.
+
+    What the cube holds no row for (two filters, a status with another filter, a date range
+    with anything) is computed from these rows: the same figures as the base tables give at the
+    refresh, without the joins and per-project lookups the base tables need (the health inputs,
+    the articles' pillars, the participations)."""
+    where, params = [], []
+    if statuses is not None:
+        marks, values = _in(statuses)
+        where.append(f"s.status IN ({marks})")
+        params += values
+    exists = "EXISTS (SELECT 1 FROM {table} x WHERE x.project_id = s.id AND x.{column} = %s)"
+    for table, column, values in (
+        ("projects_coverage_pair", "party_id", parties),
+        ("projects_coverage_tag", "framework_id", [framework_id] if framework_id else []),
+        ("projects_coverage_sdg", "sdg_id", [sdg_id] if sdg_id else []),
+    ):
+        for value in values:
+            where.append(exists.format(table=table, column=column))
+            params.append(value)
+    for column, value in (("cooperation_mode", mode), ("project_type", project_type)):
+        if value:
+            where.append(f"s.{column} = %s")
+            params.append(value)
+    for operator, bound in zip((">=", "<"), published, strict=True):
+        if bound is not None:
+            where.append(f"s.published_at {operator} %s")
+            params.append(bound)
+    columns = ", ".join(f"s.{name}" for name in (*FIGURE_COLUMNS, *HEALTH_COLUMNS))
+    return f"SELECT {columns} FROM projects_coverage_project s WHERE {' AND '.join(where) or '1 = 1'}", params
 
 
 def _in(values) -> tuple[str, list]:
@@ -432,9 +495,8 @@ def _in(values) -> tuple[str, list]:
 
 def _cube_read(query: FigureQuery, figure_counted: str, figure_params: list) -> tuple[str, list]:
     """The CTE `fig`: the cube's rows of the statuses asked for (the funnel's and the others'; an
-    index range each), for one dimension value, or summed over a date range's whole years and months plus
-    the figures of the range's other projects, computed from the base tables (in the cube's
-    shape: "+public" sums the public statuses)."""
+    index range each), for one dimension value, or for the years, months and days that make up a
+    date range (summed by the caller: every figure is additive)."""
     figures = ", ".join(f"'{name}'" for name in CUBE_FIGURES if name != "status")
     if query.periods is None:
         ranges = [("dim = %s AND value = %s", list(query.dimension))]
@@ -456,23 +518,23 @@ def _cube_read(query: FigureQuery, figure_counted: str, figure_params: list) -> 
         ]
         params += [*where_params, *where_params, *figure_params]
     rows = "\n            UNION ALL\n            ".join(selects)
-    if query.periods is None or not query.edges_sql:
-        return f"fig AS ({rows})", params
-    ctes, cte_params = _figure_ctes(query.edges_sql, dims=False, snapshot=False)
-    select, select_params = _figure_select()
-    public = ", ".join(f"'{status}'" for status in PUBLIC)
-    sql = f"""{ctes},
-        edge (dim, value, figure, status, k1, k2, s, n, amount) AS ({select}),
-        fig AS (
-            {rows}
-            UNION ALL
-            SELECT * FROM edge WHERE figure = 'status'
-            UNION ALL
-            SELECT dim, value, figure, '+public', k1, k2, s, n, amount FROM edge
-            WHERE figure <> 'status' AND status IN ({public}) AND '+public' IN ({figure_counted})
-            UNION ALL
-            SELECT * FROM edge WHERE figure <> 'status' AND status IN ({figure_counted}))"""
-    return sql, [*query.edges_params, *cte_params, *select_params, *params, *figure_params, *figure_params]
+    return f"fig AS ({rows})", params
+
+
+def _listed(kind: str, source: str, order: str, limit: str, joined: bool) -> str:
+    """A list's rows (kind, id, lead party, reference code, 0, 0, titles, status) in `order`,
+    `source` being "<from> e WHERE …"; with `joined`, the reference codes and titles are not in
+    `source` (the snapshot's): they are joined from the projects table to the listed rows only."""
+    if joined:
+        listed = f"SELECT e.* FROM {source} ORDER BY {order}{limit}"
+        return f"""SELECT * FROM (
+            SELECT '{kind}', e.id, e.lead_party_id, j.reference_code, 0, 0, j.title_en, j.title_zh_hans, e.status
+            FROM ({listed}) e JOIN {Project._meta.db_table} j ON j.id = e.id ORDER BY {order}
+        ) {kind}"""
+    return f"""SELECT * FROM (
+            SELECT '{kind}', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
+            FROM {source} ORDER BY {order}{limit}
+        ) {kind}"""
 
 
 def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) -> list:
@@ -481,37 +543,32 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     counted, counted_params = _in(query.counted)
     funnel, funnel_params = _in(query.funnel)
     figure_counted, figure_params = counted, counted_params
-    params = list(query.projects_params)
-    early_where, early_params, red_params = "", [], []
+    snapshot = query.snapshot_sql is not None
+    projects_sql, params = (
+        (query.snapshot_sql, list(query.snapshot_params))
+        if snapshot
+        else (query.projects_sql, list(query.projects_params))
+    )
     if query.dimension is None and query.periods is None:
-        ctes, cte_params = _figure_ctes(query.projects_sql, dims=False, snapshot=False)
+        ctes, cte_params = _figure_ctes(projects_sql, dims=False, snapshot=snapshot)
         select, select_params = _figure_select()
         ctes += f",\n fig (dim, value, figure, status, k1, k2, s, n, amount) AS ({select})"
         params += cte_params + select_params
-        listed = "p"
-        red_from, red_order = "ph e WHERE e.health = 'red'", "e.health_ref, e.id"
-    else:
-        # Inlined (NOT MATERIALIZED): each list's condition and order reach the indexes.
+        listed, red_from = "p", "ph e WHERE e.health = 'red'"
+    else:  # the cube, and the lists from the snapshot
+        # Inlined (NOT MATERIALIZED): each list's condition and order reach the snapshot's indexes.
         inline = " NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
-        ctes = f"lp AS{inline} ({query.projects_sql}),\n"
+        ctes = f"lp AS{inline} ({projects_sql}),\n"
         if sorted(query.counted) == sorted(PUBLIC):
             figure_counted, figure_params = _in(["+public"])
         fig, fig_params = _cube_read(query, figure_counted, figure_params)
         ctes += fig
         params += fig_params
-        listed = "lp"
-        red_from = "lp e JOIN projects_coverage_project s ON s.id = e.id WHERE s.health = 'red'"
-        red_from += " AND e.status = 'ongoing'"
-        # A date range: the range's early-harvest and red projects found by their publication
-        # time too (an index each; `published_at__date` is an expression no index serves).
-        for operator, bound in zip((">=", "<"), query.published, strict=True):
-            if bound is not None:
-                early_where += f" AND e.published_at {operator} %s"
-                red_from += f" AND s.published_at {operator} %s"
-                early_params.append(bound)
-                red_params.append(bound)
-        red_order = "s.health_ref, s.id"
+        listed, red_from = "lp", "lp e WHERE e.health = 'red'"
     limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"
+    early_from = f"{listed} e WHERE e.early_harvest AND e.status IN ({counted})"
+    early = _listed("early", early_from, "e.published_at DESC NULLS LAST, e.id DESC", limit, snapshot)
+    red = _listed("red", f"{red_from} AND e.status IN ({counted})", "e.health_ref, e.id", limit, snapshot)
     body = f"""
         SELECT fig.figure, fig.k1, fig.k2, fig.s, SUM(fig.n), SUM(fig.amount), NULL, NULL, NULL FROM fig
         WHERE (fig.figure = 'status' AND fig.status IN ({funnel}))
@@ -533,20 +590,13 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
             ) t JOIN {Theme._meta.db_table} tt ON tt.id = t.k1
         ) th WHERE th.rank <= %s
         UNION ALL
-        SELECT * FROM (
-            SELECT 'early', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
-            FROM {listed} e WHERE e.early_harvest AND e.status IN ({counted}){early_where}
-            ORDER BY e.published_at DESC NULLS LAST, e.id DESC{limit}
-        ) early
+        {early}
         UNION ALL
-        SELECT * FROM (
-            SELECT 'red', e.id, e.lead_party_id, e.reference_code, 0, 0, e.title_en, e.title_zh_hans, e.status
-            FROM {red_from} AND e.status IN ({counted}) ORDER BY {red_order}{limit}
-        ) red
+        {red}
     """
     params += [*funnel_params, *figure_params, *figure_params, 1 if query.every_budget else 0, *figure_params]
     params += [query.budget_party_id or -1, *figure_params, *figure_params, TOP_THEMES]
-    params += [*counted_params, *early_params, *red_params, *counted_params]
+    params += [*counted_params, *counted_params]
     sql = f"WITH {ctes}\n{body}"
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -725,9 +775,10 @@ def coverage_refresh(*, full: bool = False, build_limit: int | None = None) -> d
         if changed:
             cursor.execute("DELETE FROM projects_coverage_cube WHERE n = 0")
         ms = (time.time() - started) * 1000
+        changes = 1 if full or changed or health_day != today.isoformat() else 0
         cursor.execute(
             "UPDATE projects_coverage_state SET refreshed_at = %s, full_at = %s, last_change_id = %s, duration_ms = %s,"
-            " health_day = %s WHERE id = 1",
-            [started, full_at, latest, ms, today.isoformat()],
+            " health_day = %s, version = version + %s WHERE id = 1",
+            [started, full_at, latest, ms, today.isoformat(), changes],
         )
     return {"full": full, "projects": len(changed), "ms": ms, "last_change_id": latest}

@@ -9,10 +9,11 @@ Two statements per scope, whatever the data and the filters (`projects.aggregate
 structure (frameworks, pillars, articles, parties, SDGs and the state of the aggregate store,
 which also validates the filters' codes), then every figure and list. The figures come from
 the aggregate cube for the unfiltered view and any one filter (framework, party, SDG, mode or
-type, each with or without a status; a date range, from the cube's whole months and the
-projects at its ends), and from GROUP BYs over the filtered base tables otherwise (two filters,
-a date range with a status, or a cube older than `aggregates.STALE_AFTER` that misses changes);
-`Coverage.as_of` tells which.
+type, each with or without a status; a date range, from the cube's years, months and days),
+and from GROUP BYs over the store's per-project snapshot otherwise (two
+filters, a date range with a status); both as of the store's last refresh (`Coverage.as_of`).
+A store older than `aggregates.STALE_AFTER` that misses changes is not read: the figures are
+then computed from the base tables (`as_of` None).
 
 Scope: non-public statuses count only for coordinators; a restricted budget counts only for
 viewers who may see it (`projects.view_restricted`: coordinators, the lead party and active
@@ -126,8 +127,9 @@ class CoverageFilter(ProjectFilter):
     def _structure(self):
         """The framework asked for (or the primary one) and its articles, as `ProjectFilter`
         chooses them, from the one structure statement (`self.structure`)."""
-        code = str(self.data.get("framework") or "").strip().replace("\x00", "")  # refused by the form
-        self.structure = loaded = aggregates.structure_load(code)
+        code = framework_code(self.data)
+        loaded = getattr(self, "preloaded", None)
+        self.structure = loaded = loaded or aggregates.structure_load(code)
         chosen = [f for f in loaded.frameworks if code and f.code.casefold() == code.casefold()]
         framework = (chosen or [f for f in loaded.frameworks if f.is_primary] or [None])[0]
         if framework is None:
@@ -202,8 +204,17 @@ class ListedProject:
         return ProjectStatus(self.status).label
 
 
-def coverage_filter(data, *, user) -> CoverageFilter:
-    return CoverageFilter(data, queryset=Project.objects.all(), request=SimpleNamespace(user=user))
+def framework_code(data) -> str:
+    """The framework code asked for, as the structure statement takes it (a NUL is refused by the form)."""
+    return str(data.get("framework") or "").strip().replace("\x00", "")
+
+
+def coverage_filter(data, *, user, structure=None) -> CoverageFilter:
+    """The filters of `data`; `structure`: `aggregates.structure_load(framework_code(data))`
+    when the caller has read it already."""
+    filterset = CoverageFilter(data, queryset=Project.objects.all(), request=SimpleNamespace(user=user))
+    filterset.preloaded = structure
+    return filterset
 
 
 def coverage(
@@ -231,9 +242,9 @@ def coverage(
     loaded = filterset.structure
     usable = loaded.cube_usable()
     dimension = _cube_dimension(cleaned, party, status) if usable else None
-    periods = edges = None
+    periods = None
     if usable and dimension is None and not (status or party or _chosen(cleaned)):
-        periods, edges = _date_range(cleaned, filtered)  # a date range alone
+        periods = _date_range(cleaned)  # a date range alone
     budget_party = getattr(user, "party_id", None) if user.is_authenticated else None
     query = aggregates.FigureQuery(
         projects_sql=projects_sql,
@@ -244,11 +255,11 @@ def coverage(
         every_budget=everything,
         budget_party_id=None if everything else budget_party,
     )
-    if periods is not None:
-        query.periods = periods
-        query.published = _published_bounds(cleaned)
-        if edges is not None:
-            query.edges_sql, query.edges_params = edges.values(*aggregates.PROJECT_COLUMNS).query.sql_with_params()
+    if usable:  # the store: the cube where it holds the figures, else the snapshot; the lists from the snapshot
+        asked = _instants(cleaned.get("published_from"), cleaned.get("published_to"))
+        selection = _snapshot_selection(cleaned, party, everything)
+        query.snapshot_sql, query.snapshot_params = aggregates.snapshot_projects(**selection, published=asked)
+        query.periods = periods or None  # none: a range that ends before it starts, from the snapshot
     rows = aggregates.figures_fetch(query, list_limit=list_limit)
     figures = _read(rows, loaded, framework)
 
@@ -308,7 +319,7 @@ def coverage(
         early_harvest_url=_library_url(base_query, party=only, early_harvest="yes") if linkable else None,
         red_url=_library_url(base_query, party=only, health="red") if linkable else None,
         scope_party=party,
-        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if dimension or periods else None,
+        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if usable else None,
     )
 
 
@@ -341,45 +352,65 @@ def _chosen(cleaned) -> bool:
     return any(cleaned.get(name) for name in ("party", "framework", "sdg", "cooperation_mode", "project_type"))
 
 
-def _date_range(cleaned, filtered) -> tuple:
-    """For a date range: the cube's whole periods within it, as (dim, first, last) with None where
-    the range is open (whole years, and the whole months beside them), and the filtered projects
-    published outside them (at its ends), whose figures are computed; (None, None) when it holds
-    no whole month."""
-    asked = start, end = cleaned.get("published_from"), cleaned.get("published_to")
-    if start is not None and start.day != 1:
-        start = (start.replace(day=1) + timedelta(days=32)).replace(day=1)  # the next month's first day
-    if end is not None and (end + timedelta(days=1)).day != 1:
-        end = end.replace(day=1) - timedelta(days=1)  # the previous month's last day
-    if start is not None and end is not None and start > end:
-        return None, None
-    first_year = None if start is None else start.year + (0 if (start.month, start.day) == (1, 1) else 1)
-    last_year = None if end is None else end.year - (0 if (end.month, end.day) == (12, 31) else 1)
-    periods = []
-    if first_year is not None and last_year is not None and first_year > last_year:  # within a year
-        periods.append(("month", _month(start), _month(end)))
-    else:
-        periods.append(("year", _year(first_year), _year(last_year)))
-        if start is not None and start.year < first_year:
-            periods.append(("month", _month(start), f"{start.year}12"))
-        if end is not None and end.year > last_year:
-            periods.append(("month", f"{end.year}01", _month(end)))
-    if (start, end) == asked:  # the range is whole months: nothing at its ends
-        return periods, None
-    inside = {}
-    if start is not None:
-        inside["published_at__date__gte"] = start
-    if end is not None:
-        inside["published_at__date__lte"] = end
-    return periods, filtered.exclude(**inside)
+def _snapshot_selection(cleaned, party, everything) -> dict:
+    """The filters (and the party of a party view) as `aggregates.snapshot_projects` takes
+    them; the status is left to the figures' statement, as for the base tables."""
+    return {
+        "statuses": None if everything else [status.value for status in PUBLIC_STATUSES],
+        "parties": sorted({p.pk for p in (party, cleaned.get("party")) if p is not None}),
+        "framework_id": cleaned["framework"].pk if cleaned.get("framework") else None,
+        "sdg_id": cleaned["sdg"].pk if cleaned.get("sdg") else None,
+        "mode": cleaned.get("cooperation_mode") or "",
+        "project_type": cleaned.get("project_type") or "",
+    }
 
 
-def _published_bounds(cleaned) -> tuple:
-    """The date range as publication times [from, to): the first instant of `published_from` and
-    of the day after `published_to` in the current time zone (as `published_at__date` takes the
-    date); None where open."""
-    zone = timezone.get_current_timezone()
+def _date_range(cleaned) -> list:
+    """The cube's periods that make up the date range exactly, as (dim, first, last) with None
+    where the range is open: the days before its first whole month and after its last, the
+    months before its first whole year and after its last, and the whole years between."""
     start, end = cleaned.get("published_from"), cleaned.get("published_to")
+    one = timedelta(days=1)
+    periods = []
+    # The days of a partial month at each end (a range within one month is all days).
+    if start is not None and start.day != 1:
+        last = _month_end(start) if end is None else min(_month_end(start), end)
+        periods.append(("day", _day(start), _day(last)))
+        start = last + one
+    if end is not None and (end + one).day != 1 and (start is None or start <= end):
+        first = end.replace(day=1) if start is None else max(end.replace(day=1), start)
+        periods.append(("day", _day(first), _day(end)))
+        end = first - one
+    if start is not None and end is not None and start > end:
+        return periods
+    # The months of a partial year at each end: `start` is now a month's first day, `end` a
+    # month's last.
+    if start is not None and start.month != 1:
+        last = date(start.year, 12, 31) if end is None else min(date(start.year, 12, 31), end)
+        periods.append(("month", _month(start), _month(last)))
+        start = last + one
+    if end is not None and end.month != 12 and (start is None or start <= end):
+        first = date(end.year, 1, 1) if start is None else max(date(end.year, 1, 1), start)
+        periods.append(("month", _month(first), _month(end)))
+        end = first - one
+    if start is None or end is None or start <= end:
+        periods.append(("year", _year(start), _year(end)))
+    return periods
+
+
+def _month_end(day) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _day(day) -> str:
+    return f"{day.year * 10000 + day.month * 100 + day.day}"
+
+
+def _instants(start, end) -> tuple:
+    """The days [start, end] as publication times [from, to): the first instant of `start` and
+    of the day after `end` in the current time zone (as `published_at__date` takes the date);
+    None where open."""
+    zone = timezone.get_current_timezone()
     return (
         None if start is None else datetime.combine(start, time.min, tzinfo=zone),
         None if end is None else datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
@@ -390,8 +421,8 @@ def _month(day) -> str:
     return f"{day.year * 100 + day.month}"
 
 
-def _year(year) -> str | None:
-    return None if year is None else str(year)
+def _year(day) -> str | None:
+    return None if day is None else str(day.year)
 
 
 def _read(rows, loaded, framework) -> dict:

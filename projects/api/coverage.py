@@ -7,10 +7,14 @@ statuses and see every budget. Invalid filters are a 400 problem with the field 
 
 Freshness: `as_of` is when the figures were computed and `source` where from: "aggregates"
 (the store refreshed every 20 s after changes, `projects.aggregates`; at most a minute behind,
-usually seconds) or "live" (computed from the base tables for this request: filter combinations
-the store does not hold, or a store that fell behind).
+usually seconds) or "live" (computed from the base tables for this request: a store that fell
+behind). An answer from the store is kept in the cache until the store changes.
 """
 
+import hashlib
+from datetime import UTC, datetime
+
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,9 +22,14 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from projects import aggregates
 from projects.aggregates import LIST_LIMIT
 from projects.choices import ProjectStatus
-from projects.coverage import coverage, coverage_filter
+from projects.coverage import coverage, coverage_filter, framework_code, sees_everything
+
+# An answer read from the aggregate store is kept until the store changes (its key holds the
+# store's version); this only bounds how long an answer nobody asks again stays in the cache.
+RESPONSE_SECONDS = 3600
 
 PARAMETERS = [
     OpenApiParameter("framework", OpenApiTypes.STR, description="Framework code (DEGD-2023 when left out)."),
@@ -56,10 +65,39 @@ PARAMETERS = [
 )
 @api_view(["GET"])
 def coverage_view(request):
-    filterset = coverage_filter(request.query_params, user=request.user)
+    loaded = aggregates.structure_load(framework_code(request.query_params))
+    key = _response_key(request, loaded)
+    cached = None if key is None else cache.get(key)
+    if cached is not None:  # the same store, catalogue, viewer and filters: the same answer
+        return Response({**cached, "as_of": _as_of(loaded)})
+    filterset = coverage_filter(request.query_params, user=request.user, structure=loaded)
     if not filterset.is_valid():
         raise ValidationError(filterset.form.errors)
-    return Response(as_json(coverage(filterset, user=request.user)))
+    scope = coverage(filterset, user=request.user)
+    data = as_json(scope)
+    if key is not None and scope.as_of is not None:
+        cache.set(key, data, RESPONSE_SECONDS)
+    return Response(data)
+
+
+def _response_key(request, loaded) -> str | None:
+    """The cache key of this answer while the store is read, else None (computed from the base
+    tables, the answer is not kept). An answer read from the store depends only on the store's
+    version (its last whole build, and a number raised by every refresh that changes it or the
+    day's health), the
+    catalogue, what the viewer may see (every status and budget; or the public ones and their
+    party's restricted budgets) and the filters as given."""
+    if not loaded.cube_usable():
+        return None
+    user = request.user
+    viewer = "all" if sees_everything(user) else (getattr(user, "party_id", None) if user.is_authenticated else None)
+    asked = sorted((name, values) for name, values in request.query_params.lists())
+    parts = (loaded.full_at, loaded.version, loaded.health_day, loaded.catalogue_key, viewer, asked)
+    return "coverage:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def _as_of(loaded) -> str:
+    return datetime.fromtimestamp(loaded.refreshed_at, tz=UTC).isoformat()
 
 
 def as_json(scope) -> dict:

@@ -1,9 +1,11 @@
 """The aggregate store behind the dashboard: same figures as the base tables, two queries, fresh."""
 
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from projects import aggregates
 from projects.api.coverage import as_json
@@ -26,8 +28,8 @@ CUBE_FILTERS = [
     {"sdg": "9"},
     {"cooperation_mode": "bilateral"},
     {"project_type": "investment"},
-    # A date range alone: the cube's whole months, the rest of the range computed (p1 2025-02-10,
-    # p2 2025-05-01, p3 2025-05-20).
+    # A date range alone: the cube's years, months and days (p1 published 2025-02-10, p2
+    # 2025-05-01, p3 2025-05-20).
     {"published_from": "2025-05-01"},
     {"published_from": "2025-05-02"},
     {"published_to": "2025-05-19"},
@@ -35,13 +37,16 @@ CUBE_FILTERS = [
     {"published_from": "2025-02-01", "published_to": "2025-05-31"},
     {"published_to": "2025-12-31"},  # whole years
     {"published_from": "2024-11-15", "published_to": "2026-02-10"},  # a year, a month each side, the ends
+    {"published_from": "2025-05-05", "published_to": "2025-05-25"},  # days only
+    {"published_from": "2025-05-20", "published_to": "2025-05-20"},  # one day
 ]
-LIVE_FILTERS = [
+# What the cube holds no row for: computed from the store's per-project snapshot.
+SNAPSHOT_FILTERS = [
     {"party": "KEN", "status": "completed"},
-    {"published_from": "2025-05-05", "published_to": "2025-05-25"},  # no whole month
     {"published_from": "2025-01-01", "status": "completed"},
     {"party": "KEN", "cooperation_mode": "autonomous"},
     EVERY_FILTER,
+    {"published_from": "2025-06-01", "published_to": "2025-05-01"},  # ends before it starts: nothing
 ]
 
 
@@ -55,8 +60,8 @@ def figures(user, scope_party=None, **filters):
 
 def test_the_cube_gives_the_base_tables_figures_to_every_viewer(projects, coordinator, focal_point, other_focal_point):
     viewers = [coordinator, focal_point, other_focal_point, AnonymousUser()]
-    cases = [(user, None, filters) for user in viewers for filters in CUBE_FILTERS]
-    cases += [(focal_point, focal_point.party, filters) for filters in ({}, {"party": "CHN"})]
+    cases = [(user, None, filters) for user in viewers for filters in CUBE_FILTERS + SNAPSHOT_FILTERS]
+    cases += [(focal_point, focal_point.party, filters) for filters in ({}, {"party": "CHN"}, SNAPSHOT_FILTERS[2])]
     live = [figures(user, party, **filters) for user, party, filters in cases]
     assert all(scope.as_of is None for scope in live)
 
@@ -69,11 +74,18 @@ def test_the_cube_gives_the_base_tables_figures_to_every_viewer(projects, coordi
         assert [p.title for p in after.red_projects] == [p.title for p in before.red_projects]
 
 
-def test_filters_the_cube_does_not_hold_are_computed_live(projects, coordinator):
+def test_filters_the_cube_does_not_hold_are_computed_from_the_snapshot(projects, coordinator):
     coverage_refresh_task()
-    for filters in LIVE_FILTERS:
-        assert figures(coordinator, **filters).as_of is None
-    assert figures(coordinator).as_of is not None
+    for filters in SNAPSHOT_FILTERS:
+        with CaptureQueriesContext(connection) as queries:
+            assert figures(coordinator, **filters).as_of is not None
+        statement = queries.captured_queries[-1]["sql"]
+        assert "projects_coverage_project" in statement, filters
+        # Neither the health inputs nor the participations are read from the base tables.
+        assert "projects_progressreport" not in statement and "projects_participation" not in statement
+    with connection.cursor() as cursor:  # a store that misses changes for too long is not read
+        cursor.execute("UPDATE projects_coverage_state SET last_change_id = -2, refreshed_at = 1")
+    assert all(figures(coordinator, **filters).as_of is None for filters in SNAPSHOT_FILTERS)
 
 
 def test_the_cube_never_counts_what_a_viewer_may_not_see(projects, other_focal_point, coordinator_client):
@@ -90,7 +102,7 @@ def test_the_cube_never_counts_what_a_viewer_may_not_see(projects, other_focal_p
 
 
 @pytest.mark.parametrize("refreshed", [False, True], ids=["live", "cube"])
-@pytest.mark.parametrize("filters", CUBE_FILTERS[:4] + CUBE_FILTERS[-3:] + LIVE_FILTERS, ids=repr)
+@pytest.mark.parametrize("filters", CUBE_FILTERS[:4] + CUBE_FILTERS[-3:] + SNAPSHOT_FILTERS, ids=repr)
 def test_the_endpoint_takes_two_queries(projects, client, django_assert_max_num_queries, refreshed, filters):
     if refreshed:
         coverage_refresh_task()
@@ -168,17 +180,28 @@ def test_the_dashboard_reads_every_figure_the_cube_holds(projects):
     assert held and held <= set(aggregates.CUBE_FIGURES)
 
 
-def test_a_date_range_reads_whole_years_and_months_of_the_cube(projects, coordinator):
+def test_a_date_range_reads_its_years_months_and_days_from_the_cube(projects, coordinator):
     from projects.coverage import _date_range
 
-    filters = coverage_filter({"published_from": "2024-11-15", "published_to": "2026-02-10"}, user=coordinator)
-    filters.is_valid()
-    periods, edges = _date_range(filters.form.cleaned_data, filters.qs)
-    assert periods == [("year", "2025", "2025"), ("month", "202412", "202412"), ("month", "202601", "202601")]
-    assert not edges.exists()  # nothing published 2024-11-15…30 or 2026-02-01…10
-    filters = coverage_filter({"published_from": "2025-05-05", "published_to": "2025-05-25"}, user=coordinator)
-    filters.is_valid()
-    assert _date_range(filters.form.cleaned_data, filters.qs) == (None, None)
-    filters = coverage_filter({"published_from": "2025-03-01", "published_to": "2025-12-31"}, user=coordinator)
-    filters.is_valid()
-    assert _date_range(filters.form.cleaned_data, filters.qs) == ([("month", "202503", "202512")], None)
+    def periods(**dates):
+        filters = coverage_filter(dates, user=coordinator)
+        filters.is_valid()
+        return _date_range(filters.form.cleaned_data)
+
+    assert periods(published_from="2024-11-15", published_to="2026-02-10") == [
+        ("day", "20241115", "20241130"),
+        ("day", "20260201", "20260210"),
+        ("month", "202412", "202412"),
+        ("month", "202601", "202601"),
+        ("year", "2025", "2025"),
+    ]
+    assert periods(published_from="2025-05-05", published_to="2025-05-25") == [("day", "20250505", "20250525")]
+    assert periods(published_from="2025-03-01", published_to="2025-12-31") == [("month", "202503", "202512")]
+    assert periods(published_to="2025-05-19") == [
+        ("day", "20250501", "20250519"),
+        ("month", "202501", "202504"),
+        ("year", None, "2024"),
+    ]
+    assert periods(published_from="2025-01-01") == [("year", "2025", None)]
+    assert periods(published_from="2025-02-10", published_to="2025-02-28") == [("day", "20250210", "20250228")]
+    assert periods(published_from="2025-12-31", published_to="2025-12-31") == [("day", "20251231", "20251231")]
