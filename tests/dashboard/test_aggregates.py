@@ -1,6 +1,5 @@
 """The aggregate store behind the dashboard: same figures as the base tables, two queries, fresh."""
 
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
