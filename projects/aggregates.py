@@ -722,8 +722,10 @@ def coverage_refresh(*, full: bool = False, build_limit: int | None = None) -> d
     """Bring the cube up to date: take out the changed projects' figures as the snapshot has
     them, snapshot them again, put their new figures in. Everything with `full` or when it was
     never built (unless there are more than `build_limit` projects: nothing is done then, and
-    the dashboard keeps computing its figures live). A full rebuild is also what picks up
-    changes the sync feed does not record (an article moved to another pillar).
+    the dashboard keeps computing its figures live). Catalogue edits that change what projects
+    show (an article moved to another pillar, a party's code) are in the feed too
+    (`feed.signals`); a full rebuild is for writes that bypass both the services and the models
+    (raw SQL).
 
     Idempotent; concurrent refreshes wait for each other (row lock on PostgreSQL, the write
     lock on SQLite); readers see the previous cube until the commit. Returns what it did:

@@ -10,8 +10,9 @@ An export takes these cells for every project the refresh has seen since its las
 computes the others' as before, from the base tables: the projects the feed names after the
 refresh (the rows the next refresh will read, with the same 30 s reach back for changes that
 committed late) and the projects the refresh never saw. So an export is always exact. Catalogue
-changes that are not in the feed (an article renumbered, a party's code changed) reach the
-kept cells with the next `coverage_refresh --full`.
+edits that change a cell (an article renumbered, a party's code, a theme's name) record a feed
+change for every project concerned (`feed.signals`), so they are computed until the next
+refresh keeps them.
 """
 
 from datetime import UTC, datetime
