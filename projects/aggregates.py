@@ -568,7 +568,10 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     limit = "" if list_limit is None else f" LIMIT {int(list_limit)}"
     early_from = f"{listed} e WHERE e.early_harvest AND e.status IN ({counted})"
     early = _listed("early", early_from, "e.published_at DESC NULLS LAST, e.id DESC", limit, snapshot)
-    red = _listed("red", f"{red_from} AND e.status IN ({counted})", "e.health_ref, e.id", limit, snapshot)
+    # Only ongoing projects have a reporting health: for other statuses the list is empty (and
+    # would otherwise walk every red project to find none).
+    red_where = f"{red_from} AND e.status IN ({counted})" if "ongoing" in query.counted else f"{red_from} AND 1 = 0"
+    red = _listed("red", red_where, "e.health_ref, e.id", limit, snapshot)
     body = f"""
         SELECT fig.figure, fig.k1, fig.k2, fig.s, SUM(fig.n), SUM(fig.amount), NULL, NULL, NULL FROM fig
         WHERE (fig.figure = 'status' AND fig.status IN ({funnel}))
@@ -596,7 +599,7 @@ def figures_fetch(query: FigureQuery, *, list_limit: int | None = LIST_LIMIT) ->
     """
     params += [*funnel_params, *figure_params, *figure_params, 1 if query.every_budget else 0, *figure_params]
     params += [query.budget_party_id or -1, *figure_params, *figure_params, TOP_THEMES]
-    params += [*counted_params, *counted_params]
+    params += [*counted_params, *(counted_params if "ongoing" in query.counted else [])]
     sql = f"WITH {ctes}\n{body}"
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
