@@ -53,8 +53,9 @@ PARAMETERS = [
     summary="Coverage of the framework: pillar × party matrix, articles, funnel, quarters, budgets, health",
     description=(
         "`as_of` (ISO 8601) is when the figures were computed, `source` where from: `aggregates` (the "
-        "pre-aggregated store, refreshed every 20 s after changes: a change shows within a minute) or "
-        "`live` (computed from the projects for this request: filter combinations the store does not hold). "
+        "pre-aggregated store, refreshed every 20 s after changes: a change shows within a minute; the same "
+        "question is answered from a kept copy until the store changes) or `live` (computed from the projects "
+        "for this request, while the store is behind). "
         f"The lists `early_harvest` and `reporting_overdue` hold their first {LIST_LIMIT} projects (the overdue "
         "ones longest without a report first); `…_total` counts them all and `…_url` is the library page "
         "listing them all (null where the library cannot list exactly these: a date range, a non-public status)."
