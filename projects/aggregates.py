@@ -13,8 +13,8 @@ Layout (plain tables, created by migration 0005; the same SQL on PostgreSQL and 
   actively taking part), so each viewer adds only what they may see;
 - `projects_coverage_project`, `_pair`, `_tag`, `_sdg`, `_theme`: the snapshot of the facts the
   cube was computed from, per project (with its reporting health). What the cube holds no row
-  for (two filters, a status with another filter, a date range with another filter) is computed from it,
-  and the dashboard's lists are read from it (`snapshot_projects`);
+  for (two filters, a status with another filter, a date range with another filter) is
+  computed from it, and the dashboard's lists are read from it (`snapshot_projects`);
 - `projects_coverage_state`: when it was refreshed, up to which sync-feed change, and a version
   raised by every refresh that changed the store.
 
@@ -431,7 +431,7 @@ class FigureQuery:
     projects_params: tuple
     counted: list  # statuses counted by every figure but the funnel
     funnel: list  # statuses the funnel shows
-    dimension: tuple | None  # (dim, value) read from the cube; None: computed from the base tables
+    dimension: tuple | None  # (dim, value) read from the cube; None: a date range, or computed
     every_budget: bool
     budget_party_id: int | None
     # The same projects in the store's snapshot (`snapshot_projects`), while the store is read:
@@ -460,7 +460,7 @@ def snapshot_projects(
     [from, to), None where open.
 
     What the cube holds no row for (two filters, a status with another filter, a date range
-    with anything) is computed from these rows: the same figures as the base tables give at the
+    with another filter) is computed from these rows: the same figures as the base tables give at the
     refresh, without the joins and per-project lookups the base tables need (the health inputs,
     the articles' pillars, the participations)."""
     where, params = [], []
