@@ -2,12 +2,18 @@
 
 Rates come from `settings.API_THROTTLE_RATES` (`{"key": …, "user": …, "anon": …}`), read at
 request time. A refusal is a 429 problem+json with Retry-After (see config.api.problems).
+The counts live in the cache (Redis in production): while it cannot be reached (a restart), the
+request is let through and a warning logged, rather than every API call failing.
 """
+
+import logging
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from registry.models import PartnerKey
+
+logger = logging.getLogger(__name__)
 
 
 class CallerRateThrottle(SimpleRateThrottle):
@@ -21,7 +27,11 @@ class CallerRateThrottle(SimpleRateThrottle):
         self.scope = self._scope(request)
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # the cache is unreachable: counting resumes when it is back
+            logger.warning("API throttling skipped: the cache is unavailable", exc_info=True)
+            return True
 
     @staticmethod
     def _scope(request) -> str:

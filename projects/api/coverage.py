@@ -12,6 +12,7 @@ behind). An answer from the store is kept in the cache until the store changes.
 """
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 
 from django.core.cache import cache
@@ -30,6 +31,7 @@ from projects.coverage import coverage, coverage_filter, framework_code, sees_ev
 # An answer read from the aggregate store is kept until the store changes (its key holds the
 # store's version); this only bounds how long an answer nobody asks again stays in the cache.
 RESPONSE_SECONDS = 3600
+logger = logging.getLogger(__name__)
 
 PARAMETERS = [
     OpenApiParameter("framework", OpenApiTypes.STR, description="Framework code (DEGD-2023 when left out)."),
@@ -68,7 +70,7 @@ PARAMETERS = [
 def coverage_view(request):
     loaded = aggregates.structure_load(framework_code(request.query_params))
     key = _response_key(request, loaded)
-    cached = None if key is None else cache.get(key)
+    cached = None if key is None else _kept(cache.get, key)
     if cached is not None:  # the same store, catalogue, viewer and filters: the same answer
         return Response({**cached, "as_of": _as_of(loaded)})
     filterset = coverage_filter(request.query_params, user=request.user, structure=loaded)
@@ -77,7 +79,7 @@ def coverage_view(request):
     scope = coverage(filterset, user=request.user)
     data = as_json(scope)
     if key is not None and scope.as_of is not None:
-        cache.set(key, data, RESPONSE_SECONDS)
+        _kept(cache.set, key, data, RESPONSE_SECONDS)
     return Response(data)
 
 
@@ -95,6 +97,15 @@ def _response_key(request, loaded) -> str | None:
     asked = sorted((name, values) for name, values in request.query_params.lists())
     parts = (loaded.full_at, loaded.version, loaded.health_day, loaded.catalogue_key, viewer, asked)
     return "coverage:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def _kept(operation, *args):
+    """A cache read or write; a cache that is down (Redis restarting) costs speed, not the answer."""
+    try:
+        return operation(*args)
+    except Exception:
+        logger.warning("The coverage answer cache is unavailable", exc_info=True)
+        return None
 
 
 def _as_of(loaded) -> str:

@@ -108,6 +108,22 @@ def test_429_for_anonymous_callers_per_address(settings):
     assert Client(REMOTE_ADDR="10.0.0.9").get(LIST).status_code == 200
 
 
+def test_a_cache_that_is_down_lets_requests_through_and_counting_resumes(settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "anon": "1/minute"}
+    client = Client()
+    assert client.get(LIST).status_code == 200
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "get", down)
+        assert client.get(LIST).status_code == 200  # not a 500 while the counts cannot be read
+    assert_problem(client.get(LIST), 429)  # back: the count kept before the outage still holds
+
+
 def test_throttled_writes_change_nothing(settings, chn_key):
     settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "key": "1/minute"}
     assert chn_key.request("post", LIST, BODY).status_code == 201

@@ -79,3 +79,18 @@ def test_a_catalogue_change_gives_a_new_answer(projects, client):
     assert "KEN" in client.get(URL).json()["matrix"]["parties"]
     Party.objects.filter(code="KEN").update(code="KEX")
     assert "KEX" in client.get(URL).json()["matrix"]["parties"]
+
+
+def test_a_cache_that_is_down_costs_speed_not_the_answer(projects, client, monkeypatch):
+    from django.core.cache import cache
+
+    coverage_refresh_task()
+    expected = client.get(URL).json()
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    response = client.get(URL)
+    assert response.status_code == 200 and response.json()["matrix"] == expected["matrix"]
