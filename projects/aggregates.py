@@ -120,6 +120,11 @@ class Structure:
     version: int = 0  # raised by every refresh that changes the store (since it was built whole)
     catalogue_key: str = ""  # a digest of the catalogue rows read
 
+    @property
+    def as_of(self) -> datetime | None:
+        """When the store was last refreshed: what the figures read from it are as of."""
+        return None if self.refreshed_at is None else datetime.fromtimestamp(self.refreshed_at, tz=UTC)
+
     def cube_usable(self, now: float | None = None) -> bool:
         """Read the cube while it misses no change, or for `STALE_AFTER` seconds after it began
         to; never once the day its reporting health was computed for is over."""

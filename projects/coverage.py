@@ -23,7 +23,7 @@ per party leading or taking part), so each viewer's statement adds only what the
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from operator import attrgetter
 from types import SimpleNamespace
@@ -319,7 +319,7 @@ def coverage(
         early_harvest_url=_library_url(base_query, party=only, early_harvest="yes") if linkable else None,
         red_url=_library_url(base_query, party=only, health="red") if linkable else None,
         scope_party=party,
-        as_of=datetime.fromtimestamp(loaded.refreshed_at, tz=UTC) if usable else None,
+        as_of=loaded.as_of if usable else None,
     )
 
 

@@ -13,7 +13,6 @@ behind). An answer from the store is kept in the cache until the store changes.
 
 import hashlib
 import logging
-from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -72,7 +71,7 @@ def coverage_view(request):
     key = _response_key(request, loaded)
     cached = None if key is None else _kept(cache.get, key)
     if cached is not None:  # the same store, catalogue, viewer and filters: the same answer
-        return Response({**cached, "as_of": _as_of(loaded)})
+        return Response({**cached, "as_of": loaded.as_of.isoformat()})
     filterset = coverage_filter(request.query_params, user=request.user, structure=loaded)
     if not filterset.is_valid():
         raise ValidationError(filterset.form.errors)
@@ -87,9 +86,8 @@ def _response_key(request, loaded) -> str | None:
     """The cache key of this answer while the store is read, else None (computed from the base
     tables, the answer is not kept). An answer read from the store depends only on the store's
     version (its last whole build, and a number raised by every refresh that changes it or the
-    day's health), the
-    catalogue, what the viewer may see (every status and budget; or the public ones and their
-    party's restricted budgets) and the filters as given."""
+    day's health), the catalogue, what the viewer may see (every status and budget; or the public
+    ones and their party's restricted budgets) and the filters as given."""
     if not loaded.cube_usable():
         return None
     user = request.user
@@ -106,10 +104,6 @@ def _kept(operation, *args):
     except Exception:
         logger.warning("The coverage answer cache is unavailable", exc_info=True)
         return None
-
-
-def _as_of(loaded) -> str:
-    return datetime.fromtimestamp(loaded.refreshed_at, tz=UTC).isoformat()
 
 
 def as_json(scope) -> dict:
